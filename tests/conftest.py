@@ -1,0 +1,3 @@
+"""Shared fixtures live in tests/fixtures/, one plugin module per real resource."""
+pytest_plugins = [
+]
