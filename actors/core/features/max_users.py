@@ -1,0 +1,40 @@
+"""Occupant limit: a room's max_users, never above the service's; admins and owners
+are admitted past it, service administrators up to max_users_admin_threshold more."""
+from ..errors import Refused
+from ..feature import feature
+from ..fields import Kind, RoomField
+
+MAX_USERS = RoomField("max_users", Kind.POS_INT, 200, "Maximum number of occupants",
+                      "muc#roomconfig_maxusers",
+                      options=tuple((str(n), str(n)) for n in (5, 10, 20, 30, 50, 100, 200)))
+
+
+def effective_limit(room) -> int:
+    return min(room.config.max_users, room.policy.max_users)
+
+
+def _pre_join(room, attempt):
+    count = room.occupant_count()
+    if attempt.service_admin:
+        if count >= room.policy.max_users + room.policy.max_users_admin_threshold:
+            raise Refused("service-unavailable", "The room is full")
+        return
+    if attempt.affiliation.rank >= 2:
+        return
+    if count >= effective_limit(room):
+        raise Refused("service-unavailable", "The room is full")
+
+
+def _validate(room, new, sender_bare):
+    if new.max_users > room.policy.max_users:
+        raise Refused("not-acceptable",
+                      f"Maximum number of occupants can't exceed {room.policy.max_users}")
+
+
+def _roominfo(room):
+    return (("muc#roominfo_occupants", (str(room.occupant_count()),)),
+            ("muc#roomconfig_maxusers", (str(room.config.max_users),)))
+
+
+FEATURE = feature("max_users", MAX_USERS, pre_join=_pre_join, validate_config=_validate,
+                  roominfo=_roominfo)

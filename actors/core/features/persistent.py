@@ -1,0 +1,18 @@
+"""Persistent rooms outlive their last occupant and are stored (muc_persistent /
+muc_temporary). The service's access_persistent rule gates who may turn it on."""
+from ..errors import Refused
+from ..feature import feature, toggle
+from ..fields import Kind, RoomField
+
+PERSISTENT = RoomField("persistent", Kind.BOOL, False, "Make room persistent",
+                       "muc#roomconfig_persistentroom")
+
+
+def _validate(room, new, sender_bare):
+    if new.persistent and not room.config.persistent and \
+            not room.policy.allows("access_persistent", sender_bare):
+        raise Refused("forbidden", "You are not allowed to make this room persistent")
+
+
+FEATURE = feature("persistent", PERSISTENT, validate_config=_validate,
+                  disco_features=toggle("muc_persistent", "muc_temporary", "persistent"))

@@ -1,0 +1,30 @@
+"""The error answer to a command, addressed back to its sender."""
+from __future__ import annotations
+
+from . import commands as c
+from .effects import Deliver, ErrorOut
+from .errors import XmppError
+
+
+def kind_of(cmd) -> str:
+    if isinstance(cmd, c.Presence):
+        return "presence"
+    if isinstance(cmd, c.Iq):
+        return "iq"
+    return "message"
+
+
+def error_reply(cmd, error: XmppError) -> tuple:
+    """() when the command must not be answered with an error (errors, results,
+    unavailable presences), else one Deliver of an ErrorOut to its sender."""
+    sender = getattr(cmd, "sender", None)
+    if not sender or isinstance(cmd, (c.StanzaError, c.IqResponseFromOccupant)):
+        return ()
+    if isinstance(cmd, c.Presence) and not cmd.available:
+        return ()
+    return (Deliver((sender,), ErrorOut(kind_of(cmd), getattr(cmd, "id", None), error,
+                                        getattr(cmd, "nick", "") or None)),)
+
+
+def refuse(cmd, condition: str, text: str = "") -> tuple:
+    return error_reply(cmd, XmppError.of(condition, text))

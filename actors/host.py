@@ -1,0 +1,171 @@
+"""RoomHost: the actor shell around one or more pure rooms.
+
+Fault contract
+- Survives a crash of this process: every room's persistent state (config,
+  affiliations, subject, occupant-id secret, registered nicks). It is written to
+  MongoDB before the stanza that changed it is answered, with a version so a stale
+  writer can't overwrite newer state.
+- Lost on a crash: occupants, in-memory history, pending voice requests and forwarded
+  IQs. Clients notice as after a server restart and rejoin; the room is recreated from
+  MongoDB by the next stanza.
+- Mailbox: one stanza at a time per room (a lock per room); other rooms in the same
+  host go on while one waits for storage.
+- Idempotent calls: `stats`, `retire`. `handle` applies a stanza once and must not be
+  retried by Ray (max_task_retries=0).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+
+from actors.core import commands as c
+from actors.core.effects import Closed, Deliver, Forget, LogEvent, Persist
+from actors.core.replies import refuse
+from actors.core.room import Room
+from actors.core.state import Env
+from actors.protocol import RETIRED, HostReply
+from actors.records import to_record, to_snapshot
+from actors.settings import HostSettings
+from persistence.store import RoomStore, StaleWrite, StoreUnavailable
+
+log = logging.getLogger("raymuc.host")
+_PERSIST_ATTEMPTS = 3
+
+
+class RoomHost:
+    def __init__(self, settings: HostSettings, name: str = ""):
+        self.settings = settings
+        self.name = name
+        self.rooms: dict[str, Room] = {}
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.inflight = 0
+        self.retired = False
+        self.counters = {"recreations": 0, "created": 0, "closed": 0}
+        self._store: RoomStore | None = None
+
+    @property
+    def store(self) -> RoomStore:
+        if self._store is None:
+            self._store = RoomStore.from_uri(self.settings.mongo_uri, self.settings.database)
+        return self._store
+
+    # the mailbox ---------------------------------------------------------------
+    async def handle(self, room_jid: str, cmd) -> HostReply:
+        if self.retired:
+            return RETIRED
+        self.inflight += 1
+        try:
+            lock = self.locks.setdefault(room_jid, asyncio.Lock())
+            async with lock:
+                effects = await self._handle_locked(room_jid, cmd)
+        finally:
+            self.inflight -= 1
+        if room_jid not in self.rooms and not lock.locked():
+            self.locks.pop(room_jid, None)
+        return HostReply(tuple(effects), host_empty=not self.rooms)
+
+    async def handle_batch(self, batch: list[tuple[str, object]]) -> list[HostReply]:
+        """Several stanzas in one Ray call; rooms keep their own order."""
+        return list(await asyncio.gather(*(self.handle(j, cmd) for j, cmd in batch)))
+
+    async def _handle_locked(self, room_jid: str, cmd) -> list:
+        env = Env(time.time(), uuid.uuid4().hex)
+        room = self.rooms.get(room_jid)
+        try:
+            if room is None:
+                room, effects = await self._open(room_jid, cmd, env)
+                if room is None:
+                    return list(effects)
+            else:
+                effects = room.handle(cmd, env)
+            return await self._apply(room, effects)
+        except StoreUnavailable as exc:
+            log.error("room.storage_unavailable room=%s error=%s", room_jid, exc)
+            self.rooms.pop(room_jid, None)   # reload the last stored state next time
+            return refuse(cmd, "service-unavailable", "Room storage is unavailable")
+        except Exception:   # a bug in one room must not take its neighbours down
+            log.exception("room.crashed room=%s command=%s", room_jid, type(cmd).__name__)
+            self.rooms.pop(room_jid, None)
+            return refuse(cmd, "internal-server-error", "The room failed; try again")
+
+    async def _open(self, room_jid: str, cmd, env: Env):
+        service = self.settings.service_for(room_jid)
+        if service is None:
+            return None, refuse(cmd, "item-not-found", "No such MUC service")
+        record = await asyncio.to_thread(self.store.load, room_jid)
+        if record is not None:
+            room = Room.restore(service.policy, to_snapshot(record))
+            self.rooms[room_jid] = room
+            self.counters["recreations"] += 1
+            log.info("room.recreated room=%s version=%s", room_jid, record.version)
+            return room, room.handle(cmd, env)
+        if not (isinstance(cmd, c.Presence) and cmd.available):
+            return None, refuse(cmd, "item-not-found", "No such room")
+        if not service.policy.rules.allows(service.access_create, cmd.sender):
+            return None, refuse(cmd, "not-allowed", "You are not allowed to create rooms")
+        room = Room.new(room_jid, service.policy, service.seed, cmd.sender, env)
+        self.rooms[room_jid] = room
+        self.counters["created"] += 1
+        log.info("room.created room=%s creator=%s", room_jid, cmd.sender)
+        return room, room.handle_create(cmd, env)
+
+    async def _apply(self, room: Room, effects: list) -> list:
+        """Carry out the shell's effects; return what the gateway must send."""
+        outbound = []
+        for eff in effects:
+            if isinstance(eff, Deliver):
+                outbound.append(eff)
+            elif isinstance(eff, Persist):
+                await self._persist(to_record(eff.snapshot))
+            elif isinstance(eff, Forget):
+                await asyncio.to_thread(self.store.delete, room.jid)
+            elif isinstance(eff, Closed):
+                self.rooms.pop(room.jid, None)
+                self.counters["closed"] += 1
+                log.info("room.closed room=%s reason=%s", room.jid, eff.reason)
+            elif isinstance(eff, LogEvent):
+                pass   # written by the room log when mod_muc_log is configured
+        return outbound
+
+    async def _persist(self, record) -> None:
+        for attempt in range(_PERSIST_ATTEMPTS):
+            try:
+                await asyncio.to_thread(self.store.save, record)
+                return
+            except StaleWrite:
+                log.error("room.stale_write room=%s version=%s", record.jid, record.version)
+                raise StoreUnavailable(f"stale write for {record.jid}") from None
+            except StoreUnavailable:
+                if attempt == _PERSIST_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
+
+    # operations ------------------------------------------------------------------
+    def stats(self) -> dict:
+        return {"name": self.name, "rooms": len(self.rooms),
+                "occupants": sum(r.occupant_count() for r in self.rooms.values()),
+                **self.counters}
+
+    def room_state(self, room_jid: str) -> dict | None:
+        room = self.rooms.get(room_jid)
+        if room is None:
+            return None
+        return {"jid": room.jid, "version": room.version, "locked": room.locked,
+                "config": room.config.as_dict(),
+                "affiliations": {j: a.value for j, a in room.affiliations.items()},
+                "subject": room.subject,
+                "occupants": [{"nick": o.nick, "jid": o.jid, "role": o.role.value,
+                               "affiliation": o.affiliation.value} for o in room.occupants.values()],
+                "history": len(room.history)}
+
+    async def retire(self) -> bool:
+        """Exit if this host holds no room and nothing is in flight."""
+        if self.rooms or self.inflight:
+            return False
+        self.retired = True
+        import ray   # only the shell knows it runs on Ray
+        ray.actor.exit_actor()
+        return True
+

@@ -1,0 +1,54 @@
+"""Where a room lives in Ray, and the one place Ray actor options are set.
+
+rooms_per_actor = 1: each room is its own detached actor named by its room JID.
+rooms_per_actor > 1: rooms are hashed onto a fixed set of named host actors."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+HOST_OPTIONS = dict(
+    num_cpus=0,               # rooms are I/O-bound; never starve the gateway of CPU slots
+    lifetime="detached",      # a room outlives the gateway that created it
+    max_restarts=-1,          # Ray restarts a crashed host; rooms reload from MongoDB
+    max_task_retries=0,       # a stanza is applied once; never replay it
+    max_concurrency=1000,     # async host; one stanza at a time per room via its lock
+)
+
+
+@dataclass(frozen=True)
+class Placement:
+    namespace: str = "raymuc"
+    rooms_per_actor: int = 1
+    host_count: int = 64      # hosts for dense placement
+
+    @property
+    def dense(self) -> bool:
+        return self.rooms_per_actor > 1
+
+    def actor_name(self, room_jid: str) -> str:
+        if not self.dense:
+            return room_jid
+        digest = hashlib.blake2b(room_jid.encode(), digest_size=8).digest()
+        return f"room-host-{int.from_bytes(digest, 'big') % self.host_count:03d}"
+
+
+def host_class():
+    import ray
+    from actors.host import RoomHost
+    return ray.remote(RoomHost)
+
+
+def find_host(placement: Placement, name: str):
+    """The live host actor with this name, or None."""
+    import ray
+    try:
+        return ray.get_actor(name, namespace=placement.namespace)
+    except ValueError:
+        return None
+
+
+def get_or_create_host(placement: Placement, name: str, settings):
+    """Create the named host unless it exists (two gateways can't make two)."""
+    return host_class().options(name=name, namespace=placement.namespace,
+                                get_if_exists=True, **HOST_OPTIONS).remote(settings, name)

@@ -1,0 +1,30 @@
+"""What a room host needs to know about the service, built once from the config and
+shipped to every host actor (picklable, frozen)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from actors.core.policy import ServicePolicy
+from actors.core.state import RoomSeed
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    policy: ServicePolicy
+    seed: RoomSeed
+    access_create: str = "all"
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    services: Mapping[str, ServiceSettings]          # MUC domain -> settings
+    mongo_uri: str
+    database: str = "raymuc"
+    namespace: str = "raymuc"
+    log_dir: str | None = None                        # mod_muc_log output, when enabled
+    extra: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+
+    def service_for(self, room_jid: str) -> ServiceSettings | None:
+        return self.services.get(room_jid.partition("@")[2])
