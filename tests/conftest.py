@@ -1,3 +1,4 @@
 """Shared fixtures live in tests/fixtures/, one plugin module per real resource."""
 pytest_plugins = [
+    "tests.fixtures.mongo",
 ]
