@@ -1,4 +1,5 @@
 """Shared fixtures live in tests/fixtures/, one plugin module per real resource."""
 pytest_plugins = [
+    "tests.fixtures.prosody",
     "tests.fixtures.mongo",
 ]

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# One-shot, idempotent setup for a fresh Debian 12 (run as root, e.g. by CI): installs Prosody
+# without ever running the system service, then creates .venv and installs RayMUC into it.
+# Safe to re-run: every step skips work that is already done.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+step() { printf '==> %s\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+
+PYTHON="${PYTHON:-python3.11}"
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    PYTHON=python3
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+else
+    SUDO=
+fi
+
+step "Blocking service starts by package scripts (/usr/sbin/policy-rc.d)"
+# Debian's postinst would start the system Prosody; RayMUC runs its own private one instead.
+if [ -e /usr/sbin/policy-rc.d ]; then
+    note "already present, left as is"
+else
+    printf '#!/bin/sh\n# Installed by RayMUC scripts/setup.sh: never start services from package scripts.\nexit 101\n' \
+        | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 0755 /usr/sbin/policy-rc.d
+    note "created (exits 101)"
+fi
+
+step "Installing Prosody"
+if dpkg-query -W -f='${Status}' prosody 2>/dev/null | grep -q '^install ok installed$'; then
+    note "already installed: $(dpkg-query -W -f='${Version}' prosody)"
+else
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update
+    $SUDO apt-get install -y --no-install-recommends prosody
+    note "installed: $(dpkg-query -W -f='${Version}' prosody)"
+fi
+
+step "Keeping the system Prosody service stopped"
+# Without systemd (containers) there is nothing to stop; never fail the setup over it.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prosody >/dev/null 2>&1 || true
+    note "systemd unit disabled and stopped"
+elif [ -f /run/prosody/prosody.pid ] && kill -0 "$(cat /run/prosody/prosody.pid)" 2>/dev/null; then
+    $SUDO /etc/init.d/prosody stop >/dev/null 2>&1 || true
+    note "init.d service stopped"
+else
+    note "not running"
+fi
+
+step "Creating virtualenv $REPO_ROOT/.venv with $($PYTHON --version 2>&1)"
+if [ -x .venv/bin/python ]; then
+    note "already exists"
+else
+    "$PYTHON" -m venv .venv
+    note "created"
+fi
+
+step "Upgrading pip"
+.venv/bin/python -m pip install --quiet --upgrade pip
+note "$(.venv/bin/python -m pip --version)"
+
+step "Installing RayMUC (editable) with embedded and test extras"
+.venv/bin/python -m pip install --quiet -e '.[embedded,test]'
+note "done"
+
+step "Setup complete: activate with 'source $REPO_ROOT/.venv/bin/activate'"
