@@ -1,0 +1,68 @@
+"""The gateway: components per MUC domain, the pure parser and renderer, the router.
+
+Fault contract: the gateway holds no room state. If it dies, rooms keep running in
+Ray; a restarted gateway reconnects (the XMPP server kicks the old connection) and
+finds the rooms again by name. Stanzas in flight when it died are lost, as with any
+XMPP component restart."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from xml.etree import ElementTree as ET
+
+from gateway.component import MucComponent
+from gateway.parse import parse_stanza
+from gateway.render import Renderer, render_error_reply
+from gateway.router import RoomRouter
+from gateway.service_level import ServiceResponder
+
+log = logging.getLogger("raymuc.gateway")
+
+
+class Gateway:
+    def __init__(self, domains, component_host: str, component_port: int, secret: str,
+                 placement, settings, store, access=None):
+        self.renderer = Renderer()
+        self.components: dict[str, MucComponent] = {}
+        self.router = RoomRouter(placement, settings, store, self._send_effects)
+        self.service = ServiceResponder(store, self.router, access, settings, self.renderer)
+        for domain in domains:
+            self.components[domain] = MucComponent(domain, secret, component_host,
+                                                   component_port, self._on_stanza)
+
+    async def start(self, timeout: float | None = 30.0) -> None:
+        for comp in self.components.values():
+            comp.connect()
+        if timeout is not None:
+            await asyncio.wait_for(asyncio.gather(*(c.online.wait() for c in self.components.values())),
+                                   timeout)
+
+    async def stop(self) -> None:
+        try:
+            await asyncio.wait_for(self.router.idle(), 5)
+        except asyncio.TimeoutError:
+            log.warning("gateway.stop_with_pending pipes=%d", len(self.router.pipes))
+        await asyncio.gather(*(c.stop() for c in self.components.values()), return_exceptions=True)
+
+    def _on_stanza(self, comp: MucComponent, xml: ET.Element) -> None:
+        parsed = parse_stanza(xml)
+        if parsed.error is not None:
+            comp.send_raw(render_error_reply(parsed.error))
+            return
+        if parsed.service_level:
+            self.service.handle(comp, parsed.command)
+            return
+        if parsed.command is None:
+            return
+        if not self.service.may_use(parsed.command):
+            self._send_effects(parsed.room, self.service.forbidden(parsed.command))
+            return
+        self.router.submit(parsed.room, parsed.command)
+
+    def _send_effects(self, room_jid: str, effects) -> None:
+        comp = self.components.get(room_jid.partition("@")[2])
+        if comp is None:
+            return
+        for eff in effects:
+            for raw in self.renderer.deliver(eff, room_jid):
+                comp.send_raw(raw)

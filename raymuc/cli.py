@@ -1,0 +1,75 @@
+"""The `raymuc` command."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
+
+def _load(path: str):
+    from raymuc.config import ConfigError, load_config
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"raymuc: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except OSError as exc:
+        print(f"raymuc: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _logging(config) -> None:
+    level = getattr(config.general, "loglevel", "warning").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def cmd_run(args) -> int:
+    config = _load(args.config)
+    _logging(config)
+    from raymuc.service import run
+    return run(config)
+
+
+def cmd_check(args) -> int:
+    from raymuc.config.check import check_config_main
+    return check_config_main(args.config)
+
+
+def cmd_demo(args) -> int:
+    from raymuc.demo import demo
+    return demo(args.data_dir, args.c2s_port)
+
+
+def cmd_reference(args) -> int:
+    from raymuc.config.schema import reference_markdown
+    print(reference_markdown())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="raymuc", description="XEP-0045 MUC on Ray")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="run the service in the foreground")
+    p.add_argument("--config", required=True, help="TOML config file")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("check-config", help="validate a config file and print the effective config")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("demo", help="a private Prosody with demo accounts plus RayMUC on embedded defaults")
+    p.add_argument("--data-dir", default="var/demo")
+    p.add_argument("--c2s-port", type=int, default=None, help="client port (default 5222 if free)")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("config-reference", help="print the config reference (Markdown)")
+    p.set_defaults(func=cmd_reference)
+    from raymuc import admin_cli
+    admin_cli.add_commands(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

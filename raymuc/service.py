@@ -1,0 +1,80 @@
+"""`raymuc run`: SecantusDB (when embedded), Ray, the gateway; stopped in reverse
+order on SIGTERM/SIGINT so nothing of ours is left running."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger("raymuc.service")
+SESSION_FILE = "ray-session.json"
+
+
+def start_storage(config, stack: contextlib.ExitStack) -> str:
+    if config.storage.mongo_uri != "embedded":
+        return config.storage.mongo_uri
+    from persistence.embedded import EmbeddedMongo
+    mongo = EmbeddedMongo(Path(config.storage.data_dir) / "mongo")
+    mongo.start()
+    stack.callback(mongo.stop)
+    log.info("storage.embedded_started uri=%s", mongo.uri)
+    return mongo.uri
+
+
+def start_ray(config, stack: contextlib.ExitStack):
+    import ray
+    from raymuc import raysession
+    data_dir = Path(config.storage.data_dir)
+    if config.ray.address == "local":
+        temp = Path(tempfile.mkdtemp(prefix="rm-", dir="/tmp"))
+        session, head = raysession.start_local_head(temp, namespace=config.ray.namespace)
+        stack.callback(raysession.stop_head, head)
+        session.to_file(data_dir / SESSION_FILE)
+        stack.callback(lambda: (data_dir / SESSION_FILE).unlink(missing_ok=True))
+        log.info("ray.started dashboard=%s", session.dashboard_url)
+    else:
+        session = raysession.attach_or_start(config.ray.address, data_dir)
+        if isinstance(session, tuple):
+            session = session[0]
+    raysession.connect(session, namespace=config.ray.namespace)
+    stack.callback(ray.shutdown)
+    return session
+
+
+def run(config, ready=None) -> int:
+    from persistence.store import RoomStore
+    from raymuc import wiring
+    Path(config.storage.data_dir).mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        uri = start_storage(config, stack)
+        session = start_ray(config, stack)
+        store = RoomStore.from_uri(uri)
+        stack.callback(store.close)
+        settings = wiring.host_settings(config, uri)
+        asyncio.run(_serve(config, settings, store, session, ready))
+    log.info("service.stopped")
+    return 0
+
+
+async def _serve(config, settings, store, session, ready) -> None:
+    from gateway.app import Gateway
+    from raymuc import wiring
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    gateway = Gateway(config.muc_domains(), config.component.host, config.component.port,
+                      config.component.password, wiring.placement(config), settings, store,
+                      access=(wiring.access_rules(config), config.muc.access, config.muc.access_admin))
+    await gateway.start(timeout=None)
+    log.info("service.ready domains=%s dashboard=%s", ",".join(config.muc_domains()),
+             getattr(session, "dashboard_url", ""))
+    print(f"raymuc ready: serving {', '.join(config.muc_domains())}", flush=True)
+    if ready is not None:
+        ready()
+    await stop.wait()
+    log.info("service.stopping")
+    await gateway.stop()

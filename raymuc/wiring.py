@@ -1,0 +1,57 @@
+"""From the validated Config to what the actors and the gateway are built with."""
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from actors.core.access import AccessRules
+from actors.core.policy import ServicePolicy
+from actors.core.state import RoomSeed
+from actors.placement import Placement
+from actors.settings import HostSettings, ServiceSettings
+
+
+def service_policy(config, domain: str) -> ServicePolicy:
+    muc = config.muc
+    return ServicePolicy(
+        service=domain,
+        history_size=muc.history_size,
+        max_users=muc.max_users,
+        max_users_admin_threshold=muc.max_users_admin_threshold,
+        max_room_name=muc.max_room_name,
+        max_room_desc=muc.max_room_desc,
+        access_admin=muc.access_admin,
+        access_persistent=muc.access_persistent,
+        rules=access_rules(config),
+    )
+
+
+def access_rules(config) -> AccessRules:
+    return AccessRules.from_tables(dict(config.acl), dict(config.access))
+
+
+def room_seed(config) -> RoomSeed:
+    room = config.muc.default_room
+    affs = tuple((bare_jid(user_server), aff) for user_server, aff in _affs(room.affiliations))
+    return RoomSeed(MappingProxyType(dict(room.config)), affs, room.subject, room.subject_author)
+
+
+def _affs(entries):
+    for entry in entries:
+        bare, _resource, aff = entry
+        if aff != "none":
+            yield bare, aff
+
+
+def bare_jid(text: str) -> str:
+    return text.lower()
+
+
+def host_settings(config, mongo_uri: str) -> HostSettings:
+    services = {domain: ServiceSettings(service_policy(config, domain), room_seed(config),
+                                        config.muc.access_create)
+                for domain in config.muc_domains()}
+    return HostSettings(MappingProxyType(services), mongo_uri, namespace=config.ray.namespace)
+
+
+def placement(config) -> Placement:
+    return Placement(config.ray.namespace, config.ray.rooms_per_actor)
