@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from actors.core.access import AccessRules
 from actors.core.policy import ServicePolicy
 from actors.core.state import RoomSeed
 from actors.placement import Placement
@@ -26,7 +25,7 @@ def service_policy(config, domain: str) -> ServicePolicy:
 
 
 def access_rules(config) -> AccessRules:
-    return AccessRules.from_tables(dict(config.acl), dict(config.access))
+    return config.access_rules()
 
 
 def room_seed(config) -> RoomSeed:
