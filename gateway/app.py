@@ -24,7 +24,7 @@ class Gateway:
                  placement, settings, store, access=None):
         self.renderer = Renderer()
         self.components: dict[str, MucComponent] = {}
-        self.router = RoomRouter(placement, settings, store, self._send_effects)
+        self.router = RoomRouter(placement, settings, store, self.send_effects)
         self.service = ServiceResponder(store, self.router, access, settings, self.renderer)
         for domain in domains:
             self.components[domain] = MucComponent(domain, secret, component_host,
@@ -55,11 +55,11 @@ class Gateway:
         if parsed.command is None:
             return
         if not self.service.may_use(parsed.command):
-            self._send_effects(parsed.room, self.service.forbidden(parsed.command))
+            self.send_effects(parsed.room, self.service.forbidden(parsed.command))
             return
         self.router.submit(parsed.room, parsed.command)
 
-    def _send_effects(self, room_jid: str, effects) -> None:
+    def send_effects(self, room_jid: str, effects) -> None:
         comp = self.components.get(room_jid.partition("@")[2])
         if comp is None:
             return

@@ -60,21 +60,41 @@ def run(config, ready=None) -> int:
 
 
 async def _serve(config, settings, store, session, ready) -> None:
-    from gateway.app import Gateway
+    import ray
+    from gateway.actor import start_gateway
     from raymuc import wiring
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    gateway = Gateway(config.muc_domains(), config.component.host, config.component.port,
-                      config.component.password, wiring.placement(config), settings, store,
-                      access=(wiring.access_rules(config), config.muc.access, config.muc.access_admin))
-    await gateway.start(timeout=None)
+    spec = dict(domains=config.muc_domains(), host=config.component.host,
+                port=config.component.port, secret=config.component.password,
+                placement=wiring.placement(config), settings=settings,
+                mongo_uri=settings.mongo_uri, loglevel=config.general.loglevel,
+                access=(wiring.access_rules(config), config.muc.access, config.muc.access_admin))
+    gateway = await asyncio.to_thread(start_gateway, config.ray.namespace, spec)
     log.info("service.ready domains=%s dashboard=%s", ",".join(config.muc_domains()),
              getattr(session, "dashboard_url", ""))
     print(f"raymuc ready: serving {', '.join(config.muc_domains())}", flush=True)
     if ready is not None:
         ready()
-    await stop.wait()
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), 5)
+        except asyncio.TimeoutError:
+            await _watch(gateway)
     log.info("service.stopping")
-    await gateway.stop()
+    try:
+        await asyncio.wait_for(gateway.stop.remote(), 15)
+    except Exception:
+        log.exception("service.gateway_stop_failed")
+    ray.kill(gateway, no_restart=True)
+
+
+async def _watch(gateway) -> None:
+    """Ray restarts a crashed gateway actor; reconnect it (idempotent)."""
+    try:
+        if await asyncio.wait_for(gateway.ensure_started.remote(), 30):
+            log.warning("service.gateway_restarted")
+    except Exception as exc:
+        log.error("service.gateway_unreachable error=%s", exc)

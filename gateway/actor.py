@@ -1,0 +1,75 @@
+"""The gateway as a named Ray actor, so rooms and the supervisor can push stanzas to
+it (deep-hibernation notices, delayed messages) and SREs see it in the dashboard.
+
+Fault contract: it holds no room state. If its process dies, Ray restarts it and the
+driver's watchdog calls `ensure_started` again (idempotent): it reconnects (the XMPP
+server kicks the old connection) and finds the rooms by name. Stanzas in flight at
+the crash are lost, as with any component restart. `emit` is not idempotent."""
+from __future__ import annotations
+
+import logging
+
+GATEWAY_NAME = "raymuc-gateway"
+GATEWAY_OPTIONS = dict(
+    num_cpus=0,            # placement only; it is I/O-bound and must not block room hosts
+    max_concurrency=1000,  # async actor: inbound stanzas and pushes interleave on one loop
+    max_restarts=-1,
+    max_task_retries=0,
+)
+
+
+class GatewayActor:
+    def __init__(self, spec: dict):
+        self.spec = spec
+        self.gateway = None
+
+    async def ensure_started(self) -> bool:
+        """Connect the components unless already done. Returns True when it started now."""
+        if self.gateway is not None:
+            return False
+        logging.basicConfig(level=self.spec.get("loglevel", "WARNING").upper(),
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        from gateway.app import Gateway
+        from persistence.store import RoomStore
+        s = self.spec
+        store = RoomStore.from_uri(s["mongo_uri"])
+        self.gateway = Gateway(s["domains"], s["host"], s["port"], s["secret"], s["placement"],
+                               s["settings"], store, access=s["access"])
+        await self.gateway.start(timeout=None)
+        return True
+
+    async def wait_online(self, timeout: float = 30.0) -> bool:
+        import asyncio
+        comps = self.gateway.components.values()
+        try:
+            await asyncio.wait_for(asyncio.gather(*(c.online.wait() for c in comps)), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    async def emit(self, room_jid: str, effects) -> None:
+        """Send effects a room produced outside a stanza's call (pushes)."""
+        self.gateway.send_effects(room_jid, effects)
+
+    async def stop(self) -> None:
+        if self.gateway is not None:
+            await self.gateway.stop()
+
+    def stats(self) -> dict:
+        return dict(self.gateway.router.stats) if self.gateway else {}
+
+
+def start_gateway(namespace: str, spec: dict):
+    import ray
+    actor = ray.remote(GatewayActor).options(name=GATEWAY_NAME, namespace=namespace,
+                                             **GATEWAY_OPTIONS).remote(spec)
+    ray.get(actor.ensure_started.remote())
+    return actor
+
+
+def find_gateway(namespace: str):
+    import ray
+    try:
+        return ray.get_actor(GATEWAY_NAME, namespace=namespace)
+    except ValueError:
+        return None
