@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 import signal
 import tempfile
 from pathlib import Path
@@ -29,16 +30,15 @@ def start_ray(config, stack: contextlib.ExitStack):
     from raymuc import raysession
     data_dir = Path(config.storage.data_dir)
     if config.ray.address == "local":
-        temp = Path(tempfile.mkdtemp(prefix="rm-", dir="/tmp"))
+        temp = Path(tempfile.mkdtemp(prefix="rm-", dir="/tmp"))   # short: unix socket paths
+        stack.callback(shutil.rmtree, temp, True)                  # runs after the head stopped
         session, head = raysession.start_local_head(temp, namespace=config.ray.namespace)
         stack.callback(raysession.stop_head, head)
         session.to_file(data_dir / SESSION_FILE)
         stack.callback(lambda: (data_dir / SESSION_FILE).unlink(missing_ok=True))
         log.info("ray.started dashboard=%s", session.dashboard_url)
     else:
-        session = raysession.attach_or_start(config.ray.address, data_dir)
-        if isinstance(session, tuple):
-            session = session[0]
+        session, _ = raysession.attach_or_start(config.ray.address, data_dir)
     raysession.connect(session, namespace=config.ray.namespace)
     stack.callback(ray.shutdown)
     return session
