@@ -128,7 +128,8 @@ def _presence(p: PresenceOut, room: str) -> Template:
     if p.occupant_id:
         parts.append(f"<occupant-id xmlns='{NS_OCCUPANT_ID}' id='{_a(p.occupant_id)}'/>")
     return _template("presence", f"{room}/{p.nick}",
-                     " type='unavailable'" if p.unavailable else "", "".join(parts))
+                     _attrs(type="unavailable" if p.unavailable else None, id=p.id),
+                     "".join(parts))
 
 
 def _item(item: Item) -> str:

@@ -3,6 +3,7 @@ JIDs, the rest), so the gateway renders each variant once."""
 from __future__ import annotations
 
 from .effects import Item, PresenceOut
+from .features.registry import hooks
 from .occupant import Occupant
 from .outbox import Outbox
 from .roles import Role
@@ -27,18 +28,24 @@ def broadcast_presence(room, occ: Occupant, out: Outbox, *, codes: tuple[int, ..
                        self_codes: tuple[int, ...] = (), unavailable: bool = False,
                        status: str | None = None, item_extra: dict | None = None,
                        self_sessions: tuple[str, ...] | None = None, destroy=None,
-                       to_others: bool = True) -> None:
+                       to_others: bool = True, self_id: str | None = None) -> None:
     extra = item_extra or {}
     common = dict(unavailable=unavailable, payload="" if unavailable else occ.payload,
                   status=status if unavailable else occ.status, occupant_id=occ.occupant_id,
                   destroy=destroy)
-    if to_others:
+    if to_others and is_broadcast(room, occ):
         see, blind = audiences(room, occ.nick)
         out.deliver(see, PresenceOut(occ.nick, item=item_for(occ, True, **extra), codes=codes, **common))
         out.deliver(blind, PresenceOut(occ.nick, item=item_for(occ, False, **extra), codes=codes, **common))
     mine = occ.sessions if self_sessions is None else self_sessions
     out.deliver(mine, PresenceOut(occ.nick, item=item_for(occ, True, **extra),
-                                  codes=_merge(codes, (110,), self_codes), **common))
+                                  codes=_merge(codes, (110,), self_codes), id=self_id, **common))
+
+
+def is_broadcast(room, occ: Occupant) -> bool:
+    """False when the room keeps this occupant's presence to itself
+    (muc#roomconfig_presencebroadcast leaves out its role)."""
+    return all(hook(room, occ) for hook in hooks("presence_broadcast"))
 
 
 def presence_of(room, occ: Occupant, viewer: Occupant | None) -> PresenceOut:

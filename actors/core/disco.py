@@ -6,7 +6,9 @@ from .commands import Form
 from .effects import DiscoInfoResult, DiscoItemsResult, IqResult
 from .errors import Refused
 from .features.registry import hooks
+from .jid import bare_of
 from .outbox import Outbox
+from .roles import Affiliation
 from .state import Env
 
 BASE_FEATURES = (
@@ -22,6 +24,10 @@ BASE_FEATURES = (
 ROOMINFO = "http://jabber.org/protocol/muc#roominfo"
 
 
+def room_name(room) -> str:
+    return room.config.title or room.jid.split("@", 1)[0]
+
+
 def room_features(room) -> tuple[str, ...]:
     feats = list(BASE_FEATURES)
     for hook in hooks("disco_features"):
@@ -30,29 +36,47 @@ def room_features(room) -> tuple[str, ...]:
 
 
 def roominfo_form(room) -> Form:
-    fields: list[tuple[str, tuple[str, ...]]] = [("FORM_TYPE", (ROOMINFO,))]
+    """XEP-0128 extended info (§6.4): FORM_TYPE muc#roominfo plus the roominfo hooks
+    of the features (occupants, subjectmod, maxhistoryfetch, ...)."""
     cfg = room.config
-    fields.append(("muc#roominfo_subject", (room.subject,)))
-    for hook in hooks("roominfo"):
-        fields.extend(hook(room))
-    if cfg.description:
-        fields.append(("muc#roominfo_description", (cfg.description,)))
+    fields: list[tuple[str, tuple[str, ...]]] = [
+        ("FORM_TYPE", (ROOMINFO,)),
+        ("muc#roomconfig_roomname", (room_name(room),)),
+        ("muc#roominfo_description", (cfg.description,)),
+        ("muc#roominfo_subject", (room.subject,)),
+    ]
     if cfg.language:
         fields.append(("muc#roominfo_lang", (cfg.language,)))
+    if not cfg.anonymous:
+        # owners' addresses, only where real JIDs are no secret anyway
+        owners = sorted(j for j, a in room.affiliations.items() if a is Affiliation.OWNER)
+        fields.append(("muc#roominfo_contactjid", tuple(owners)))
+    for hook in hooks("roominfo"):
+        fields.extend(hook(room))
     return Form("result", tuple(fields))
 
 
+def _hide_locked(room, sender: str) -> None:
+    """A locked room does not officially exist yet (§7.2.10): only owners see it."""
+    if room.locked and room.effective_affiliation(bare_of(sender)) is not Affiliation.OWNER:
+        raise Refused("item-not-found", "No such room")
+
+
 def handle_disco_info(room, cmd: c.DiscoInfo, env: Env, out: Outbox) -> None:
+    _hide_locked(room, cmd.sender)
     if cmd.nick:
         raise Refused("feature-not-implemented", "Disco to occupants is forwarded")
     if cmd.node:
         raise Refused("item-not-found", "No such node")
-    name = room.config.title or room.jid.split("@", 1)[0]
     out.deliver((cmd.sender,), IqResult(cmd.id, None, DiscoInfoResult(
-        (("conference", "text", name),), room_features(room), (roominfo_form(room),))))
+        (("conference", "text", room_name(room)),), room_features(room),
+        (roominfo_form(room),))))
 
 
 def handle_disco_items(room, cmd: c.DiscoItems, env: Env, out: Outbox) -> None:
+    """§6.5: the occupants, to occupants always and to others when public_list;
+    otherwise an empty list."""
+    _hide_locked(room, cmd.sender)
     if cmd.node:
         raise Refused("item-not-found", "No such node")
     items: tuple = ()

@@ -36,6 +36,7 @@ class PresenceOut:
     status: str | None = None
     occupant_id: str | None = None
     destroy: DestroyNotice | None = None
+    id: str | None = None            # the join's id reflected in self-presence (§7.2.3)
 
 
 @dataclass(frozen=True, slots=True)

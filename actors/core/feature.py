@@ -20,10 +20,11 @@ from .fields import RoomField
 #   config_changed(room, old, new, out) -> tuple of status codes
 #   disco_features(config) -> iterable of feature vars
 #   roominfo(room) -> iterable of (var, values)
+#   presence_broadcast(room, occupant) -> bool   False: only the occupant sees it
 HOOK_NAMES = frozenset({
     "pre_join", "join_role", "pre_nick_change", "presence_status", "pre_groupchat",
     "pre_private_message", "pre_subject", "validate_config", "config_changed",
-    "disco_features", "roominfo",
+    "disco_features", "roominfo", "presence_broadcast",
 })
 
 

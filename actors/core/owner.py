@@ -5,9 +5,10 @@ from __future__ import annotations
 from . import commands as c
 from .effects import DestroyNotice, FormField, FormResult, IqResult, MessageOut
 from .errors import Refused
+from .features.history_length import max_history
 from .features.registry import FIELDS, hooks
 from .fields import FieldValueError
-from .jid import bare_of
+from .jid import JID, JidError, bare_of
 from .outbox import Outbox
 from .roles import Affiliation, Role
 from .state import Env
@@ -15,14 +16,18 @@ from .state import Env
 NS_OWNER = "http://jabber.org/protocol/muc#owner"
 FORM_TYPE = "http://jabber.org/protocol/muc#roomconfig"
 _BY_VAR = {f.form_var: f for f in FIELDS.values() if f.form_var}
+_AFF_LISTS = (("muc#roomconfig_roomowners", Affiliation.OWNER, "Full list of room owners"),
+              ("muc#roomconfig_roomadmins", Affiliation.ADMIN, "Full list of room admins"))
 
 
 def _require_owner(room, sender: str) -> None:
     if room.effective_affiliation(bare_of(sender)) is not Affiliation.OWNER:
-        raise Refused("forbidden", "Only owners may configure the room")
+        raise Refused("forbidden", "Only owners may configure or destroy the room")
 
 
 def visible_fields(room, sender_bare: str):
+    """The fields this owner is shown (MongooseIM hides 'persistent' from owners that
+    access_persistent denies)."""
     for fld in FIELDS.values():
         if not fld.form_var:
             continue
@@ -31,25 +36,29 @@ def visible_fields(room, sender_bare: str):
         yield fld
 
 
+def _form_field(room, fld) -> FormField:
+    values = fld.to_form(getattr(room.config, fld.name))
+    options = fld.options
+    if fld.name == "max_users":
+        # the room's and the service's values are offered too, never above the service's
+        limit = room.policy.max_users
+        numbers = {int(v) for v, _ in options} | {room.config.max_users, limit}
+        options = tuple((str(n), str(n)) for n in sorted(numbers) if n <= limit)
+    elif fld.name == "history_length":
+        values = (str(max_history(room)),)   # "" (the service's default) shown as a number
+    return FormField(fld.form_var, fld.form_type, fld.label, values, options)
+
+
 def handle_owner_get(room, cmd: c.OwnerGet, env: Env, out: Outbox) -> None:
     _require_owner(room, cmd.sender)
     fields = [FormField("FORM_TYPE", "hidden", values=(FORM_TYPE,))]
-    for fld in visible_fields(room, bare_of(cmd.sender)):
-        options = fld.options
-        if fld.name == "max_users":
-            options = tuple(o for o in options if int(o[0]) <= room.policy.max_users)
-        fields.append(FormField(fld.form_var, fld.form_type, fld.label,
-                                fld.to_form(getattr(room.config, fld.name)), options))
+    fields.extend(_form_field(room, fld) for fld in visible_fields(room, bare_of(cmd.sender)))
     for var, aff, label in _AFF_LISTS:
         fields.append(FormField(var, "jid-multi", label,
                                 tuple(sorted(j for j, a in room.affiliations.items() if a is aff))))
     out.deliver((cmd.sender,), IqResult(cmd.id, None, FormResult(
         NS_OWNER, FORM_TYPE, f"Configuration for {room.jid}", tuple(fields),
         instructions="Complete this form to modify the configuration of your room.")))
-
-
-_AFF_LISTS = (("muc#roomconfig_roomowners", Affiliation.OWNER, "Room owners"),
-              ("muc#roomconfig_roomadmins", Affiliation.ADMIN, "Room admins"))
 
 
 def handle_owner_set(room, cmd: c.OwnerSet, env: Env, out: Outbox) -> None:
@@ -63,31 +72,32 @@ def handle_owner_set(room, cmd: c.OwnerSet, env: Env, out: Outbox) -> None:
         raise Refused("bad-request", "Expected a data form or a destroy request")
     if form.type == "cancel":
         out.deliver((cmd.sender,), IqResult(cmd.id))
-        if room.locked:
+        if room.locked:     # §10.1.3: cancelling the initial configuration destroys the room
             destroy(room, c.DestroyRequest(reason="Initial configuration cancelled"), out)
         return
     if form.type != "submit":
-        raise Refused("bad-request", "The form must be of type submit or cancel")
+        raise Refused("bad-request", f"The form must be of type submit or cancel, not {form.type}")
     fts = form.get("FORM_TYPE")
     if fts is not None and fts != (FORM_TYPE,):
-        raise Refused("bad-request", "Unexpected FORM_TYPE")
-    apply_config(room, form, cmd.sender, out)
+        raise Refused("bad-request", f"FORM_TYPE must be {FORM_TYPE}")
+    apply_config(room, form, cmd.sender, env, out)
     out.deliver((cmd.sender,), IqResult(cmd.id))
 
 
-def apply_config(room, form: c.Form, sender: str, out: Outbox) -> None:
+def apply_config(room, form: c.Form, sender: str, env: Env, out: Outbox) -> None:
+    """Check the whole form first (bad-request for a malformed value, not-acceptable for
+    a value the service's policy refuses), then apply it at once."""
     sender_bare = bare_of(sender)
-    visible = {f.form_var for f in visible_fields(room, sender_bare)}
     changes: dict[str, object] = {}
     for var, values in form.fields:
         fld = _BY_VAR.get(var)
-        if fld is None or var not in visible:
-            continue
+        if fld is None:
+            continue        # fixed fields, other implementations' options: ignored
         try:
             changes[fld.name] = fld.from_form(values)
         except FieldValueError as exc:
-            raise Refused("not-acceptable", f"{var}: expected {exc}") from None
-    new_affs = _affiliation_lists(room, form)
+            raise Refused("bad-request", f"{var}: expected {exc}") from None
+    new_affs = _affiliation_lists(form)
     old, new = room.config, room.config.replace(**changes)
     for hook in hooks("validate_config"):
         hook(room, new, sender_bare)
@@ -101,24 +111,37 @@ def apply_config(room, form: c.Form, sender: str, out: Outbox) -> None:
     codes: list[int] = []
     for hook in hooks("config_changed"):
         codes.extend(hook(room, old, new, out))
-    if new != old and room.occupants:
-        out.deliver(room.all_sessions(), MessageOut(None, codes=tuple(sorted({104, *codes}))))
+    # §10.2.1: tell the occupants (not the creator configuring a room nobody else
+    # could enter yet): 170-173 for privacy changes, 104 for any change
+    if new != old and room.occupants and not was_locked:
+        out.deliver(room.all_sessions(),
+                    MessageOut(None, id=env.uid, codes=tuple(sorted({104, *codes}))))
     if new.logging != old.logging or new.anonymous != old.anonymous:
         room.log("config", "", text=",".join(str(x) for x in codes), out=out)
 
 
-def _affiliation_lists(room, form: c.Form):
+def _affiliation_lists(form: c.Form):
     lists = {}
     for var, aff, _ in _AFF_LISTS:
         values = form.get(var)
         if values is not None:
-            lists[aff] = {bare_of(v.strip().lower()) for v in values if v.strip()}
+            lists[aff] = {_bare_jid(v) for v in values if v.strip()}
     if not lists:
         return None
     owners = lists.get(Affiliation.OWNER)
     if owners is not None and not owners:
         raise Refused("conflict", "A room must keep at least one owner")
+    if Affiliation.OWNER in lists and Affiliation.ADMIN in lists \
+            and lists[Affiliation.OWNER] & lists[Affiliation.ADMIN]:
+        raise Refused("bad-request", "A JID can't be both an owner and an admin")
     return lists
+
+
+def _bare_jid(value: str) -> str:
+    try:
+        return JID.parse(value.strip()).bare
+    except JidError:
+        raise Refused("jid-malformed", f"Not a JID: {value.strip()!r}") from None
 
 
 def _apply_affiliation_lists(room, lists, out: Outbox) -> None:
@@ -133,6 +156,9 @@ def _apply_affiliation_lists(room, lists, out: Outbox) -> None:
 
 
 def destroy(room, req: c.DestroyRequest, out: Outbox) -> None:
+    """§10.9: one unavailable presence per occupant session (its own, with 110),
+    carrying <destroy/> with the reason and alternate venue; then the room closes
+    and, if it was stored, is removed from storage (Forget)."""
     from .broadcast import broadcast_presence
     notice = DestroyNotice(req.reason, req.alternate, req.password)
     for occ in list(room.occupants.values()):

@@ -1,18 +1,22 @@
 """Entering, presence updates, nick changes and leaving (XEP-0045 §7.1-7.3, 7.6, 7.14)."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from . import commands as c
-from .broadcast import broadcast_presence, presence_of
-from .effects import MessageOut
+from .broadcast import broadcast_presence, is_broadcast, presence_of
+from .effects import Item, MessageOut, PresenceOut
 from .errors import Refused
 from .features.registry import hooks
+from .history import stanza_chars
 from .jid import bare_of
 from .occupant import Occupant
 from .outbox import Outbox
 from .roles import Affiliation, Role
 from .state import Env
+
+NOT_IN_ROOM = "You are not in the room."
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,17 +28,29 @@ class JoinAttempt:
     affiliation: Affiliation
     service_admin: bool
     external_auth: bool = False     # the password was already checked by an HTTP service
+    created: bool = False           # this join creates the room (its creator)
 
 
 def valid_nick(nick: str) -> bool:
-    return bool(nick) and bool(nick.strip()) and len(nick) <= 1023
+    """§17.1: a nick is non-empty and not only invisible characters (spaces,
+    controls, format characters such as U+200B); at most 1023 bytes (RFC 7622)."""
+    return bool(nick) and not all(_invisible(ch) for ch in nick) \
+        and len(nick.encode("utf-8", "surrogatepass")) <= 1023
+
+
+def _invisible(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) in ("Zs", "Cc", "Cf")
 
 
 def handle_presence(room, cmd: c.Presence, env: Env, out: Outbox) -> None:
     occ = room.occupant_of(cmd.sender)
     if not cmd.available:
+        # §17.3 rule 5: an unavailable presence from a non-occupant is silently ignored
         if occ is not None:
-            leave(room, occ, cmd.sender, cmd.status, out)
+            if room.locked and len(room.occupants) == 1 and len(occ.sessions) == 1:
+                _abandon_locked_room(room, out)
+            else:
+                leave(room, occ, cmd.sender, cmd.status, out)
         return
     if occ is None:
         join(room, cmd, env, out)
@@ -46,10 +62,31 @@ def handle_presence(room, cmd: c.Presence, env: Env, out: Outbox) -> None:
         update(room, occ, cmd, out)
 
 
+def _abandon_locked_room(room, out: Outbox) -> None:
+    """§10.1.3: the owner left before configuring the room: destroy it."""
+    from .owner import destroy
+    destroy(room, c.DestroyRequest(reason="The room was never configured"), out)
+
+
 def join(room, cmd: c.Presence, env: Env, out: Outbox, external_auth: bool = False,
          created: bool = False) -> None:
+    try:
+        _enter(room, cmd, env, out, external_auth, created)
+    except Refused:
+        if created:     # the room never existed: don't keep an empty locked room
+            room.close("creation refused", out)
+        raise
+
+
+def _enter(room, cmd: c.Presence, env: Env, out: Outbox, external_auth: bool,
+           created: bool) -> None:
     if not valid_nick(cmd.nick):
         raise Refused("jid-malformed", "A nickname is required to enter the room")
+    if not cmd.muc:
+        _not_an_occupant(cmd, out)
+        if created:
+            room.close("groupchat 1.0 presence", out)
+        return
     bare = bare_of(cmd.sender)
     admin = room.policy.is_service_admin(bare)
     aff = Affiliation.OWNER if admin else room.affiliation_of(bare)
@@ -63,23 +100,38 @@ def join(room, cmd: c.Presence, env: Env, out: Outbox, external_auth: bool = Fal
     owner_of_nick = room.nick_owner(cmd.nick)
     if owner_of_nick is not None and owner_of_nick != bare:
         raise Refused("conflict", "That nickname is registered by another person")
-    attempt = JoinAttempt(cmd.sender, bare, cmd.nick, cmd.password, aff, admin, external_auth)
-    if holder is None:
-        for hook in hooks("pre_join"):
-            hook(room, attempt)
+    attempt = JoinAttempt(cmd.sender, bare, cmd.nick, cmd.password, aff, admin, external_auth,
+                          created)
     if holder is not None:
         _add_session(room, holder, cmd, env, out)
         return
+    for hook in hooks("pre_join"):
+        hook(room, attempt)
     occ = Occupant(cmd.nick, bare, (cmd.sender,), room.default_role(aff), aff,
-                   room.occupant_id(bare), cmd.payload, _status(room, None, cmd.status))
+                   room.occupant_id(bare), cmd.payload, cmd.status)
     occ = occ.with_(status=_status(room, occ, cmd.status))
-    for other in room.occupants.values():
-        out.deliver((cmd.sender,), presence_of(room, other, occ))
+    # §7.1 order: others' presence, self-presence, history, subject
+    send_roster(room, occ, (cmd.sender,), out)
     room.put_occupant(occ)
-    self_codes = _entry_codes(room, created)
-    broadcast_presence(room, occ, out, self_codes=self_codes)
+    broadcast_presence(room, occ, out, self_codes=_entry_codes(room, created), self_id=cmd.id)
     send_history_and_subject(room, (cmd.sender,), cmd.history, env, out)
     room.log("join", occ.nick, jid=occ.jid, out=out)
+
+
+def _not_an_occupant(cmd: c.Presence, out: Outbox) -> None:
+    """§7.2.18: an available presence without the MUC <x/> from a non-occupant may be
+    a groupchat 1.0 join or a desynchronised client: kick it explicitly (110, 307,
+    333) rather than half-join it."""
+    out.deliver((cmd.sender,), PresenceOut(
+        cmd.nick, unavailable=True, item=Item("none", "none", reason=NOT_IN_ROOM),
+        codes=(110, 307, 333)))
+
+
+def send_roster(room, viewer: Occupant, to: tuple[str, ...], out: Outbox) -> None:
+    """The presence of every other occupant the room broadcasts, as `viewer` sees it."""
+    for other in room.occupants.values():
+        if other.nick != viewer.nick and is_broadcast(room, other):
+            out.deliver(to, presence_of(room, other, viewer))
 
 
 def _entry_codes(room, created: bool) -> tuple[int, ...]:
@@ -96,35 +148,32 @@ def _entry_codes(room, created: bool) -> tuple[int, ...]:
 def _add_session(room, occ: Occupant, cmd: c.Presence, env: Env, out: Outbox) -> None:
     occ = occ.with_(sessions=occ.sessions + (cmd.sender,))
     room.put_occupant(occ)
-    for other in room.occupants.values():
-        if other.nick != occ.nick:
-            out.deliver((cmd.sender,), presence_of(room, other, occ))
+    send_roster(room, occ, (cmd.sender,), out)
     broadcast_presence(room, occ, out, self_codes=_entry_codes(room, False),
-                       self_sessions=(cmd.sender,), to_others=False)
+                       self_sessions=(cmd.sender,), to_others=False, self_id=cmd.id)
     send_history_and_subject(room, (cmd.sender,), cmd.history, env, out)
 
 
 def send_history_and_subject(room, to: tuple[str, ...], req: c.HistoryRequest | None,
                              env: Env, out: Outbox) -> None:
-    for entry in room.history.select(req, env.now, room.config_max_history()):
-        out.deliver(to, _with_delay(entry.message, entry.at))
+    """§7.2.13-7.2.15: history (as `req` and the room's muc#maxhistoryfetch allow,
+    maxchars counted on the stanzas as sent to to[0]), then the subject, always."""
+    def chars(msg: MessageOut) -> int:
+        return stanza_chars(msg, room.jid, to[0])
+    for msg in room.history.select(req, env.now, room.config_max_history(), chars):
+        out.deliver(to, msg)
     out.deliver(to, MessageOut(room.subject_author or None, subject=room.subject))
 
 
-def _with_delay(msg: MessageOut, at: float) -> MessageOut:
-    from dataclasses import replace
-    return replace(msg, delay=at)
-
-
 def resync(room, occ: Occupant, cmd: c.Presence, env: Env, out: Outbox) -> None:
-    """§17.3: a join from a session that is already in: send it the room state again."""
-    for other in room.occupants.values():
-        if other.nick != occ.nick:
-            out.deliver((cmd.sender,), presence_of(room, other, occ))
-    occ = occ.with_(payload=cmd.payload, status=_status(room, occ, cmd.status))
-    room.put_occupant(occ)
-    broadcast_presence(room, occ, out, self_codes=_entry_codes(room, False),
-                       self_sessions=(cmd.sender,), to_others=False)
+    """§7.2.1 / §17.3 rule 3: a join from a session that is already in: send it exactly
+    what a join sends; others hear of it only if the presence changed."""
+    send_roster(room, occ, (cmd.sender,), out)
+    updated = occ.with_(payload=cmd.payload, status=_status(room, occ, cmd.status))
+    room.put_occupant(updated)
+    changed = (updated.payload, updated.status) != (occ.payload, occ.status)
+    broadcast_presence(room, updated, out, self_codes=_entry_codes(room, False),
+                       self_sessions=(cmd.sender,), to_others=changed, self_id=cmd.id)
     send_history_and_subject(room, (cmd.sender,), cmd.history, env, out)
 
 

@@ -155,7 +155,8 @@ class Room:
         return None
 
     def config_max_history(self) -> int | None:
-        return None
+        from .features.history_length import max_history
+        return max_history(self)
 
     def log(self, kind: str, nick: str, text: str = "", jid: str | None = None,
             out: Outbox | None = None) -> None:

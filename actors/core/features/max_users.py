@@ -1,8 +1,10 @@
-"""Occupant limit: a room's max_users, never above the service's; admins and owners
-are admitted past it, service administrators up to max_users_admin_threshold more."""
+"""Occupant limit: a room's max_users, never above the service's. Room admins and
+owners are admitted up to max_users_admin_threshold more (XEP-0045 §7.2.9: "up to
+some reasonable number"); service administrators always (as MongooseIM does)."""
 from ..errors import Refused
 from ..feature import feature
 from ..fields import Kind, RoomField
+from ..roles import Affiliation
 
 MAX_USERS = RoomField("max_users", Kind.POS_INT, 200, "Maximum number of occupants",
                       "muc#roomconfig_maxusers",
@@ -14,15 +16,14 @@ def effective_limit(room) -> int:
 
 
 def _pre_join(room, attempt):
-    count = room.occupant_count()
     if attempt.service_admin:
-        if count >= room.policy.max_users + room.policy.max_users_admin_threshold:
-            raise Refused("service-unavailable", "The room is full")
         return
-    if attempt.affiliation.rank >= 2:
-        return
-    if count >= effective_limit(room):
-        raise Refused("service-unavailable", "The room is full")
+    limit = effective_limit(room)
+    if attempt.affiliation.rank >= Affiliation.ADMIN.rank:
+        limit += room.policy.max_users_admin_threshold
+    if room.occupant_count() >= limit:
+        # §7.2.9's example: service-unavailable of type wait (the room may empty out)
+        raise Refused("service-unavailable", "The room is full", type="wait")
 
 
 def _validate(room, new, sender_bare):

@@ -4,6 +4,6 @@ from ..fields import Kind, RoomField
 
 ALLOW_MULTIPLE_SESSIONS = RoomField("allow_multiple_sessions", Kind.BOOL, False,
                                     "Allow users to have multiple sessions under one nick",
-                                    "allow_multiple_sessions")
+                                    "muc#roomconfig_allowmultisessions")   # MongooseIM's var
 
 FEATURE = feature("multiple_sessions", ALLOW_MULTIPLE_SESSIONS)

@@ -10,14 +10,25 @@ PASSWORD = RoomField("password", Kind.SECRET, "", "Password", "muc#roomconfig_ro
 
 def _pre_join(room, attempt):
     cfg = room.config
-    if not cfg.password_protected or attempt.service_admin or attempt.external_auth:
-        return
-    if attempt.affiliation.rank >= 2:   # admins and owners need no password
+    # §7.2.5 MUST deny a wrong or missing password whatever the room affiliation;
+    # only service administrators (as in MongooseIM) and the room's creator pass
+    if not cfg.password_protected or attempt.service_admin or attempt.external_auth \
+            or attempt.created:
         return
     if attempt.password != cfg.password:
         raise Refused("not-authorized", "A password is required to enter this room")
 
 
+def _validate(room, new, sender_bare):
+    # §10.1.3 names exactly this case as a policy violation (not-acceptable); only
+    # checked when this form touches the password settings, as MongooseIM does
+    old = room.config
+    touched = (new.password_protected, new.password) != (old.password_protected, old.password)
+    if touched and new.password_protected and not new.password:
+        raise Refused("not-acceptable", "A password-protected room needs a password")
+
+
 FEATURE = feature("password", PASSWORD_PROTECTED, PASSWORD, pre_join=_pre_join,
+                  validate_config=_validate,
                   disco_features=toggle("muc_passwordprotected", "muc_unsecured",
                                         "password_protected"))

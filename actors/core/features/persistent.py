@@ -11,7 +11,8 @@ PERSISTENT = RoomField("persistent", Kind.BOOL, False, "Make room persistent",
 def _validate(room, new, sender_bare):
     if new.persistent and not room.config.persistent and \
             not room.policy.allows("access_persistent", sender_bare):
-        raise Refused("forbidden", "You are not allowed to make this room persistent")
+        # §10.1.3: options that violate a service policy get not-acceptable
+        raise Refused("not-acceptable", "You are not allowed to make this room persistent")
 
 
 FEATURE = feature("persistent", PERSISTENT, validate_config=_validate,

@@ -6,6 +6,7 @@ from . import (anonymity, invites, logging, max_users, member_list, members_by_d
                members_only, moderated, multiple_sessions, naming, password, persistent,
                private_messages, public, public_list, query_users, subject_control,
                visitor_nickchange, visitor_status)
+from . import history_length, presence_broadcast, pubsub_node
 
 FEATURES: tuple[Feature, ...] = (
     naming.FEATURE,
@@ -27,6 +28,9 @@ FEATURES: tuple[Feature, ...] = (
     multiple_sessions.FEATURE,
     member_list.FEATURE,
     logging.FEATURE,
+    presence_broadcast.FEATURE,
+    history_length.FEATURE,
+    pubsub_node.FEATURE,
 )
 
 FIELDS = {f.name: f for feat in FEATURES for f in feat.fields}

@@ -17,7 +17,9 @@ def _pre_subject(room, occupant):
 
 
 def _roominfo(room):
-    return (("muc#roominfo_changesubject", ("1" if room.config.allow_change_subj else "0",)),)
+    # §16.5.4 registers muc#roominfo_subjectmod; §6.4's example shows the roomconfig var
+    value = ("1" if room.config.allow_change_subj else "0",)
+    return (("muc#roominfo_subjectmod", value), ("muc#roomconfig_changesubject", value))
 
 
 FEATURE = feature("subject_control", ALLOW_CHANGE_SUBJ, pre_subject=_pre_subject,

@@ -6,7 +6,7 @@ from ..roles import Role
 
 ALLOW_VISITOR_NICKCHANGE = RoomField("allow_visitor_nickchange", Kind.BOOL, True,
                                      "Allow visitors to change nickname",
-                                     "allow_visitor_nickchange")
+                                     "muc#roomconfig_allowvisitornickchange")  # MongooseIM's
 
 
 def _pre_nick_change(room, occupant, new_nick):

@@ -5,7 +5,7 @@ from ..roles import Role
 
 ALLOW_VISITOR_STATUS = RoomField("allow_visitor_status", Kind.BOOL, True,
                                  "Allow visitors to send status text in presence updates",
-                                 "allow_visitor_status")
+                                 "muc#roomconfig_allowvisitorstatus")   # MongooseIM's var
 
 
 def _presence_status(room, occupant, status):
