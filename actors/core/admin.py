@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import commands as c
-from .affiliations import reason_of, set_affiliation, set_reserved_nick
+from .affiliations import reason_of, reveal_real_jids, set_affiliation, set_reserved_nick
 from .broadcast import broadcast_presence
 from .effects import AdminListResult, IqResult, Item
 from .errors import Refused
@@ -162,6 +162,7 @@ def _apply_role(room, actor: Actor, ch: RoleChange, out: Outbox) -> None:
     if actor.nick:
         extra["actor_nick"] = actor.nick
     broadcast_presence(room, moved, out, item_extra=extra)
+    reveal_real_jids(room, occ, moved, out)
 
 
 def _apply_affiliation(room, actor: Actor, ch: AffiliationChange, out: Outbox) -> None:

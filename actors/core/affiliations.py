@@ -6,7 +6,7 @@ room.extra["affiliation_reasons"]; a ban also drops the outcast's reserved nick
 (room.extra["nicks"], §9.1)."""
 from __future__ import annotations
 
-from .broadcast import broadcast_presence
+from .broadcast import broadcast_presence, is_broadcast, presence_of
 from .effects import Invitation
 from .occupant import Occupant
 from .outbox import Outbox
@@ -48,10 +48,22 @@ def set_affiliation(room, bare: str, aff: Affiliation, actor_nick: str | None,
             if actor_nick:
                 extra["actor_nick"] = actor_nick
             broadcast_presence(room, moved, out, item_extra=extra)
+            reveal_real_jids(room, occ, moved, out)
     if (inviter and not present and aff is Affiliation.MEMBER and old is Affiliation.NONE
             and room.config.members_only):
         password = room.config.password if room.config.password_protected else None
         out.deliver((bare,), Invitation(inviter, reason, password or None))
+
+
+def reveal_real_jids(room, before: Occupant, after: Occupant, out: Outbox) -> None:
+    """A new moderator of a semi-anonymous room may now see real JIDs (§8 list item 1):
+    send it the other occupants' presences again, this time with their JIDs."""
+    if not room.config.anonymous or before.role is Role.MODERATOR \
+            or after.role is not Role.MODERATOR:
+        return
+    for other in room.occupants.values():
+        if other.nick != after.nick and is_broadcast(room, other):
+            out.deliver(after.sessions, presence_of(room, other, after))
 
 
 def role_after(room, occ: Occupant, new: Affiliation) -> Role:

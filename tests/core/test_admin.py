@@ -227,6 +227,21 @@ def test_admin_grants_and_revokes_moderator_status():
     assert about(out, OWNER, "Bob")[0].item.reason == "Not so worthy after all!"
 
 
+def test_a_new_moderator_of_a_semi_anonymous_room_learns_the_real_jids():
+    d = Driver()
+    d.join(BOB, "Bob")
+    d.join(CAROL, "Carol")
+    out = aset(d, OWNER, I(role="moderator", nick="Bob"))
+    again = {p.nick: p.item.jid for p in presences(out, BOB) if p.nick != "Bob"}
+    assert again == {"Owner": OWNER, "Carol": CAROL}
+    assert about(out, CAROL, "Owner") == []
+    out = aset(d, OWNER, I(affiliation="admin", jid="carol@localhost"))
+    assert {p.nick: p.item.jid for p in presences(out, CAROL) if p.nick != "Carol"} == \
+        {"Owner": OWNER, "Bob": BOB}
+    out = aset(d, OWNER, I(affiliation="admin", jid="bob@localhost"))   # already a moderator
+    assert [p.nick for p in presences(out, BOB)] == ["Bob"]
+
+
 def test_only_admins_grant_or_revoke_moderator_status():
     d = Driver()
     d.join(BOB, "Bob")

@@ -284,6 +284,8 @@ def test_grant_and_revoke_moderator_status_and_the_moderator_list(prosody, users
             await admin_ok(a, room, it(nick="Bob", role="moderator"))
             seen = await presence_of(c, room, "Bob", role="moderator")
             assert item(seen).get("affiliation") == "none"
+            # a new moderator of a semi-anonymous room is sent the real JIDs it may now see
+            await presence_of(b, room, "Carol", jid=c.boundjid.full)
             mods = listed(await admin_ok(a, room, it(role="moderator"), type_="get"))
             assert sorted(i.get("nick") for i in mods) == ["Alice", "Bob"]
             # the new moderator may not grant moderation: that is an admin's privilege
