@@ -31,16 +31,27 @@ class ServiceResponder:
         self.rules, self.access_rule, self.admin_rule = access or (None, "all", "none")
         self.settings = settings
 
-    def may_use(self, cmd) -> bool:
+    def may_use(self, cmd, domain: str | None = None) -> bool:
+        """mod_muc `access`, checked for the served host behind the MUC `domain`."""
         sender = getattr(cmd, "sender", None)
-        return self.rules is None or sender is None or self.rules.allows(self.access_rule, sender)
+        return self.rules is None or sender is None or \
+            self.rules.allows(self.access_rule, sender, self._server_host(domain))
 
     def forbidden(self, cmd) -> tuple:
-        return refuse(cmd, "forbidden", "You are not allowed to use this service")
+        # MongooseIM's answer (mod_muc:process_packet)
+        return refuse(cmd, "forbidden", "Access denied by service policy")
+
+    def is_admin(self, sender: str, domain: str) -> bool:
+        return self.rules is not None and \
+            self.rules.allows(self.admin_rule, sender, self._server_host(domain))
+
+    def _server_host(self, domain: str | None) -> str | None:
+        service = self.settings.services.get(domain) if domain and self.settings else None
+        return service.policy.server_host if service is not None else None
 
     def handle(self, comp, cmd) -> None:
         domain = comp.boundjid.bare
-        if not self.may_use(cmd):
+        if not self.may_use(cmd, domain):
             self._send(comp, domain, self.forbidden(cmd))
             return
         if isinstance(cmd, p.ServiceDiscoInfo):
@@ -54,27 +65,46 @@ class ServiceResponder:
         elif isinstance(cmd, p.ServicePing):
             self._reply(comp, domain, cmd, None)
         elif isinstance(cmd, p.ServiceMessage):
-            pass   # admin announcements: delivered by the announcement feature
+            self._announce(comp, domain, cmd)
         elif hasattr(cmd, "id") and hasattr(cmd, "sender"):
             self._send(comp, domain, refuse(cmd, "service-unavailable", "Not supported by the service"))
 
+    def _announce(self, comp, domain: str, cmd) -> None:
+        """access_admin: broadcast to every online room (gateway/announce.py)."""
+        if not self.is_admin(cmd.sender, domain):
+            self._send(comp, domain, refuse(
+                cmd, "forbidden", "Only service administrators are allowed to send service messages"))
+            return
+        from gateway.announce import broadcast
+        task = asyncio.get_running_loop().create_task(
+            broadcast(self.router, self.router.placement, domain, cmd.sender, cmd.body, cmd.id))
+        task.add_done_callback(_log_failure)
+
     async def _items(self, comp, domain: str, cmd) -> None:
+        if cmd.node:
+            self._send(comp, domain, refuse(cmd, "item-not-found", "No such node"))
+            return
         try:
-            items = await asyncio.to_thread(self._public_rooms, domain)
+            items = await asyncio.to_thread(self._listed_rooms, domain, cmd.sender)
         except Exception:
             log.exception("service.items_failed domain=%s", domain)
             self._send(comp, domain, refuse(cmd, "service-unavailable", "Room storage is unavailable"))
             return
         self._reply(comp, domain, cmd, DiscoItemsResult(tuple(items)))
 
-    def _public_rooms(self, domain: str) -> list:
+    def _listed_rooms(self, domain: str, sender: str) -> list:
+        """§6.3: the public rooms; a hidden room only to service administrators and to
+        its own owners (who may want to find it again). Rooms are read from storage:
+        the persistent ones, which are all unlocked (a room is stored once configured)."""
+        bare = sender.split("/", 1)[0]
+        admin = self.rules is not None and self.rules.allows(self.admin_rule, bare)
         rooms = []
         for jid in self.store.list_jids(domain):
             rec = self.store.load(jid)
             if rec is None:
                 continue
             snap = to_snapshot(rec)
-            if snap.config.get("public", True):
+            if admin or snap.config.get("public", True) or snap.affiliations.get(bare) == "owner":
                 rooms.append((jid, snap.config.get("title") or jid.split("@")[0], None))
             if len(rooms) >= _MAX_LISTED:
                 break
@@ -88,3 +118,7 @@ class ServiceResponder:
             for raw in self.renderer.deliver(eff, domain):
                 comp.send_raw(raw)
 
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("service.announcement_failed error=%r", task.exception())
