@@ -25,12 +25,9 @@ Ray 2.60 facts this module is built on (checked against the installed source):
 from __future__ import annotations
 
 import ctypes
-import fcntl
 import json
 import logging
 import os
-import random
-import re
 import secrets
 import signal
 import socket
@@ -47,6 +44,9 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from raymuc.rayports import PortPlan, reserve_ports, split_address  # noqa: F401
+from raymuc.rayprocs import RAY_SUBDIR, instance_processes, pid_alive, signal_all, wait_gone  # noqa: F401
+
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
@@ -58,7 +58,6 @@ HEAD_LOG_NAME = "head.log"
 # Ray gets <temp_dir>/ray as its temp dir. Ray chmods its temp dir to 0777 (again each time
 # a driver connects) so users can share /tmp/ray; our temp_dir stays 0700 around it, which
 # keeps other users away from the token, the session file and Ray's logs and sockets.
-RAY_SUBDIR = "ray"
 # Unix sockets live at <temp_dir>/ray/session_<date>_<time>_<usec>_<pid>/sockets/plasma_store;
 # sun_path holds 107 bytes, the part after temp_dir takes up to ~70.
 MAX_TEMP_DIR_LEN = 36
@@ -67,11 +66,6 @@ MAX_TEMP_DIR_LEN = 36
 # Slots lie above Ray client's 23000-24000 pool and below the kernel's ephemeral range
 # (32768+), so port-0 servers and outgoing connections never take them. A free-port check
 # alone is not enough: another head's worker ports are only bound while its workers run.
-PORT_SLOT_SIZE = 512
-_PORT_SLOTS_LOW = 24064
-_PORT_SLOTS = 16
-_FIXED_PORT_COUNT = 11
-WORKER_PORTS = PORT_SLOT_SIZE - _FIXED_PORT_COUNT  # one per worker or driver process at a time
 _START_ATTEMPTS = 3  # a port can still be taken between our check and Ray's bind
 
 # Every Ray process of ours (head, workers, drivers) gets these.
@@ -213,76 +207,6 @@ class HeadProcess:
 
     def processes(self) -> list[int]:
         return instance_processes(self.pid, self.temp_dir)
-
-
-@dataclass(frozen=True)
-class PortPlan:
-    gcs: int
-    dashboard: int
-    node_manager: int
-    object_manager: int
-    ray_client: int
-    dashboard_agent_listen: int
-    dashboard_agent_grpc: int
-    runtime_env_agent: int
-    metrics_export: int
-    dashboard_metrics: int
-    autoscaler_metrics: int
-    min_worker: int
-    max_worker: int
-
-
-def split_address(address: str) -> tuple[str, int]:
-    """'host:port' -> (host, port), with a precise error for anything else."""
-    pattern = r"(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]\s]+)):(\d{1,5})"  # IPv6 hosts need brackets
-    match = re.fullmatch(pattern, address.strip()) if isinstance(address, str) else None
-    if match is None:
-        raise ValueError(f"Ray address {address!r} is not 'host:port'")
-    port = int(match.group(3))
-    if not 1 <= port <= 65535:
-        raise ValueError(f"Ray address {address!r}: port {port} is outside 1-65535")
-    return match.group(1) or match.group(2), port
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((LOOPBACK, port))
-        except OSError:
-            return False
-    return True
-
-
-def _slot_lock_dir() -> Path:
-    path = Path(tempfile.gettempdir()) / f"raymuc-ray-ports-{os.getuid()}"
-    path.mkdir(mode=0o700, exist_ok=True)
-    return path
-
-
-def reserve_ports() -> tuple[PortPlan, int]:
-    """Pick a free port slot; return its plan and an fd holding an flock on the slot.
-
-    Whoever keeps that fd open owns the slot: start_local_head hands it to `ray start`, so
-    the slot is released exactly when that head ends (the kernel drops the lock on exit).
-    """
-    lock_dir = _slot_lock_dir()
-    for slot in random.SystemRandom().sample(range(_PORT_SLOTS), _PORT_SLOTS):
-        fd = os.open(lock_dir / f"slot-{slot}", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        base = _PORT_SLOTS_LOW + slot * PORT_SLOT_SIZE
-        if all(_port_free(port) for port in range(base, base + PORT_SLOT_SIZE)):
-            plan = PortPlan(
-                *range(base, base + _FIXED_PORT_COUNT),
-                min_worker=base + _FIXED_PORT_COUNT,
-                max_worker=base + PORT_SLOT_SIZE - 1,
-            )
-            return plan, fd
-        os.close(fd)  # something else (not one of our heads) sits in this slot
-    raise RaySessionError(f"all {_PORT_SLOTS} Ray port slots from {_PORT_SLOTS_LOW} are taken")
 
 
 def _pdeathsig_preexec(parent_pid: int):
@@ -464,7 +388,7 @@ def start_local_head(
             old = RaySession.from_file(existing)
         except SessionFileError:
             old = None
-        if old is not None and old.head_pid is not None and _pid_alive(old.head_pid):
+        if old is not None and old.head_pid is not None and pid_alive(old.head_pid):
             raise RaySessionError(f"{temp_dir} already belongs to a running Ray head (pid {old.head_pid})")
     temp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     temp_dir.chmod(0o700)
@@ -531,92 +455,6 @@ def _launch_head(
     return session, head
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _proc_ppid(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # Field 4 follows the parenthesised command name, which may itself contain spaces.
-    return int(stat.rsplit(")", 1)[1].split()[1])
-
-
-def _own_lineage() -> set[int]:
-    lineage, pid = set(), os.getpid()
-    while pid and pid not in lineage:
-        lineage.add(pid)
-        pid = _proc_ppid(pid) or 0
-    return lineage
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return False
-
-
-def instance_processes(head_pid: int, temp_dir: Path) -> list[int]:
-    """Live pids of one head started by start_local_head: its process session (gcs, raylet,
-    dashboard, agents, workers) plus any Ray process whose command line names its temp dir
-    (in case one left the session). Works from any process, given session.head_pid/temp_dir.
-
-    Never includes this process or its ancestors, nor processes of other users.
-    """
-    excluded = _own_lineage()
-    marker = str(Path(temp_dir) / RAY_SUBDIR)
-    uid = os.getuid()
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        pid = int(entry)
-        if pid in excluded:
-            continue
-        try:
-            if os.stat(f"/proc/{pid}").st_uid != uid or _is_zombie(pid):
-                continue
-            in_session = os.getsid(pid) == head_pid
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, ProcessLookupError):
-            continue  # exited while we looked
-        # Ray's own daemons name the session dir or --temp-dir; a driver or CLI that merely
-        # mentions our session.json must not match.
-        names_us = (f"{marker}/session_" in cmdline or f"--temp-dir={marker}" in cmdline) and (
-            "/ray/" in cmdline or " -m ray." in cmdline
-        )
-        if in_session or names_us:
-            found.append(pid)
-    return sorted(found)
-
-
-def _signal_all(pids: list[int], sig: signal.Signals) -> None:
-    for pid in pids:
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-
-
-def _wait_gone(head: HeadProcess, timeout: float) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while True:
-        head.popen.poll()  # reap the leader so it does not linger as a zombie
-        left = head.processes()
-        if not left or time.monotonic() >= deadline:
-            return left
-        time.sleep(0.1)
-
-
 def stop_head(head: HeadProcess, timeout: float = 20.0) -> None:
     """Stop only this head: SIGTERM its `ray start`, then SIGKILL whatever of it is left.
 
@@ -625,11 +463,11 @@ def stop_head(head: HeadProcess, timeout: float = 20.0) -> None:
     started = time.monotonic()
     if head.popen.poll() is None:
         head.popen.send_signal(signal.SIGTERM)  # ray start tears its children down itself
-    left = _wait_gone(head, timeout)
+    left = wait_gone(head, timeout)
     if left:
         log.warning("ray.head.kill pid=%d reason=sigterm_timeout leftover=%s", head.pid, left)
-        _signal_all(left, signal.SIGKILL)
-        left = _wait_gone(head, 10.0)
+        signal_all(left, signal.SIGKILL)
+        left = wait_gone(head, 10.0)
     try:
         head.popen.wait(timeout=5)
     except subprocess.TimeoutExpired:

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import ray
 
+from raymuc.rayports import PORT_SLOT_SIZE
 from raymuc.raysession import (
-    PORT_SLOT_SIZE,
     RaySession,
     SessionFileError,
     attach_or_start,
