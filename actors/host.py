@@ -22,9 +22,10 @@ import uuid
 
 from actors.core import commands as c
 from actors.core.effects import Closed, Deliver, Forget, LogEvent, Persist
-from actors.core.replies import refuse
+from actors.core.replies import error_reply, refuse
 from actors.core.room import Room
 from actors.core.state import Env
+from actors.conferences import HostConferences
 from actors.protocol import RETIRED, HostReply
 from actors.records import to_record, to_snapshot
 from actors.settings import HostSettings
@@ -44,6 +45,10 @@ class RoomHost:
         self.retired = False
         self.counters = {"recreations": 0, "created": 0, "closed": 0}
         self._store: RoomStore | None = None
+        # max_user_conferences, cluster-wide (actors/conferences.py)
+        self.conferences = HostConferences(settings.namespace, name, self.rooms)
+        if _restarted_by_ray():
+            self.conferences.after_restart()
 
     @property
     def store(self) -> RoomStore:
@@ -71,6 +76,16 @@ class RoomHost:
         return list(await asyncio.gather(*(self.handle(j, cmd) for j, cmd in batch)))
 
     async def _handle_locked(self, room_jid: str, cmd) -> list:
+        refused = await self.conferences.admit(room_jid, cmd, self.settings.service_for(room_jid),
+                                               self.rooms.get(room_jid))
+        if refused:
+            return list(refused)
+        try:
+            return await self._run(room_jid, cmd)
+        finally:
+            self.conferences.settle(room_jid, cmd)
+
+    async def _run(self, room_jid: str, cmd) -> list:
         env = Env(time.time(), uuid.uuid4().hex)
         room = self.rooms.get(room_jid)
         try:
@@ -94,17 +109,25 @@ class RoomHost:
         service = self.settings.service_for(room_jid)
         if service is None:
             return None, refuse(cmd, "item-not-found", "No such MUC service")
+        if isinstance(cmd, c.ServiceAnnouncement):
+            return None, ()     # announcements go to online rooms only; never wake one
+        joining = isinstance(cmd, c.Presence) and cmd.available
         record = await asyncio.to_thread(self.store.load, room_jid)
+        # access_create (and, for new rooms, max_room_id): actors/core/creation.py
+        refusal = service.creation.refusal(room_jid, cmd.sender, record is not None) \
+            if joining else None
+        if refusal is not None:
+            log.info("room.creation_refused room=%s user=%s stored=%s reason=%s", room_jid,
+                     cmd.sender, record is not None, refusal.text)
+            return None, error_reply(cmd, refusal)
         if record is not None:
             room = Room.restore(service.policy, to_snapshot(record))
             self.rooms[room_jid] = room
             self.counters["recreations"] += 1
             log.info("room.recreated room=%s version=%s", room_jid, record.version)
             return room, room.handle(cmd, env)
-        if not (isinstance(cmd, c.Presence) and cmd.available):
+        if not joining:
             return None, refuse(cmd, "item-not-found", "No such room")
-        if not service.policy.rules.allows(service.access_create, cmd.sender):
-            return None, refuse(cmd, "not-allowed", "You are not allowed to create rooms")
         room = Room.new(room_jid, service.policy, service.seed, cmd.sender, env)
         self.rooms[room_jid] = room
         self.counters["created"] += 1
@@ -160,6 +183,27 @@ class RoomHost:
                                "affiliation": o.affiliation.value} for o in room.occupants.values()],
                 "history": len(room.history)}
 
+    def room_jids(self) -> list[str]:
+        """The rooms this host runs now (the live room directory for dense placement)."""
+        return list(self.rooms)
+
+    async def preload(self, room_jid: str) -> bool:
+        """Start a stored room without a stanza (load_permanent_rooms_at_startup).
+        True when the room is in memory afterwards; idempotent."""
+        if self.retired:
+            return False
+        lock = self.locks.setdefault(room_jid, asyncio.Lock())
+        async with lock:
+            if room_jid in self.rooms:
+                return True
+            service = self.settings.service_for(room_jid)
+            record = await asyncio.to_thread(self.store.load, room_jid) if service else None
+            if record is None:
+                return False
+            self.rooms[room_jid] = Room.restore(service.policy, to_snapshot(record))
+            log.info("room.preloaded room=%s version=%s", room_jid, record.version)
+            return True
+
     async def retire(self) -> bool:
         """Exit if this host holds no room and nothing is in flight."""
         if self.rooms or self.inflight:
@@ -168,4 +212,13 @@ class RoomHost:
         import ray   # only the shell knows it runs on Ray
         ray.actor.exit_actor()
         return True
+
+
+def _restarted_by_ray() -> bool:
+    """True in a host actor Ray re-created after a crash (False outside Ray)."""
+    try:
+        import ray
+        return ray.is_initialized() and ray.get_runtime_context().was_current_actor_reconstructed
+    except Exception:
+        return False
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+from actors.core.creation import CreationPolicy
 from actors.core.policy import ServicePolicy
 from actors.core.state import RoomSeed
 
@@ -15,6 +16,13 @@ class ServiceSettings:
     policy: ServicePolicy
     seed: RoomSeed
     access_create: str = "all"
+    max_room_id: int | None = None          # None = infinity
+    max_user_conferences: int | None = 10   # rooms one user occupies at once; None = no limit
+
+    @property
+    def creation(self) -> CreationPolicy:
+        return CreationPolicy(self.policy.rules, self.access_create, self.max_room_id,
+                              self.policy.server_host)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class Gateway:
             return
         if parsed.command is None:
             return
-        if not self.service.may_use(parsed.command):
+        if not self.service.may_use(parsed.command, parsed.room.partition("@")[2]):
             self.send_effects(parsed.room, self.service.forbidden(parsed.command))
             return
         self.router.submit(parsed.room, parsed.command)

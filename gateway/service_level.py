@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from actors.core.effects import Deliver, DiscoInfoResult, DiscoItemsResult, IqResult
+from actors.core.effects import Deliver, DiscoInfoResult, DiscoItemsResult, ErrorOut, IqResult
+from actors.core.errors import XmppError
 from actors.core.replies import refuse
 from actors.records import to_snapshot
 from gateway import parse as p
@@ -31,16 +32,27 @@ class ServiceResponder:
         self.rules, self.access_rule, self.admin_rule = access or (None, "all", "none")
         self.settings = settings
 
-    def may_use(self, cmd) -> bool:
+    def may_use(self, cmd, domain: str | None = None) -> bool:
+        """mod_muc `access`, checked for the served host behind the MUC `domain`."""
         sender = getattr(cmd, "sender", None)
-        return self.rules is None or sender is None or self.rules.allows(self.access_rule, sender)
+        return self.rules is None or sender is None or \
+            self.rules.allows(self.access_rule, sender, self._server_host(domain))
 
     def forbidden(self, cmd) -> tuple:
-        return refuse(cmd, "forbidden", "You are not allowed to use this service")
+        # MongooseIM's answer (mod_muc:process_packet)
+        return service_refuse(cmd, "forbidden", "Access denied by service policy")
+
+    def is_admin(self, sender: str, domain: str) -> bool:
+        return self.rules is not None and \
+            self.rules.allows(self.admin_rule, sender, self._server_host(domain))
+
+    def _server_host(self, domain: str | None) -> str | None:
+        service = self.settings.services.get(domain) if domain and self.settings else None
+        return service.policy.server_host if service is not None else None
 
     def handle(self, comp, cmd) -> None:
         domain = comp.boundjid.bare
-        if not self.may_use(cmd):
+        if not self.may_use(cmd, domain):
             self._send(comp, domain, self.forbidden(cmd))
             return
         if isinstance(cmd, p.ServiceDiscoInfo):
@@ -54,9 +66,20 @@ class ServiceResponder:
         elif isinstance(cmd, p.ServicePing):
             self._reply(comp, domain, cmd, None)
         elif isinstance(cmd, p.ServiceMessage):
-            pass   # admin announcements: delivered by the announcement feature
+            self._announce(comp, domain, cmd)
         elif hasattr(cmd, "id") and hasattr(cmd, "sender"):
             self._send(comp, domain, refuse(cmd, "service-unavailable", "Not supported by the service"))
+
+    def _announce(self, comp, domain: str, cmd) -> None:
+        """access_admin: broadcast to every online room (gateway/announce.py)."""
+        if not self.is_admin(cmd.sender, domain):
+            self._send(comp, domain, service_refuse(
+                cmd, "forbidden", "Only service administrators are allowed to send service messages"))
+            return
+        from gateway.announce import broadcast
+        task = asyncio.get_running_loop().create_task(
+            broadcast(self.router, self.router.placement, domain, cmd.sender, cmd.body, cmd.id))
+        task.add_done_callback(_log_failure)
 
     async def _items(self, comp, domain: str, cmd) -> None:
         if cmd.node:
@@ -96,3 +119,19 @@ class ServiceResponder:
             for raw in self.renderer.deliver(eff, domain):
                 comp.send_raw(raw)
 
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("service.announcement_failed error=%r", task.exception())
+
+
+_SERVICE_IQS = (p.ServiceDiscoInfo, p.ServiceDiscoItems, p.ServicePing, p.ServiceIq)
+
+
+def service_refuse(cmd, condition: str, text: str = "") -> tuple:
+    """refuse() for room and service-level commands alike: the parser's service IQs
+    are not core Iq commands, yet must be answered with an IQ error."""
+    if isinstance(cmd, _SERVICE_IQS):
+        error = XmppError.of(condition, text)
+        return (Deliver((cmd.sender,), ErrorOut("iq", cmd.id, error, None)),)
+    return refuse(cmd, condition, text)

@@ -72,7 +72,10 @@ async def _serve(config, settings, store, session, ready) -> None:
                 placement=wiring.placement(config), settings=settings,
                 mongo_uri=settings.mongo_uri, loglevel=config.general.loglevel,
                 access=(wiring.access_rules(config), config.muc.access, config.muc.access_admin))
+    from actors.conferences import ensure_registry
+    registry = asyncio.create_task(asyncio.to_thread(ensure_registry, config.ray.namespace))
     gateway = await asyncio.to_thread(start_gateway, config.ray.namespace, spec)
+    await registry      # max_user_conferences is counted from the first join on
     log.info("service.ready domains=%s dashboard=%s", ",".join(config.muc_domains()),
              getattr(session, "dashboard_url", ""))
     print(f"raymuc ready: serving {', '.join(config.muc_domains())}", flush=True)

@@ -21,6 +21,7 @@ def service_policy(config, domain: str) -> ServicePolicy:
         access_admin=muc.access_admin,
         access_persistent=muc.access_persistent,
         rules=access_rules(config),
+        server_host=config.server_host_of(domain),
     )
 
 
@@ -47,7 +48,8 @@ def bare_jid(text: str) -> str:
 
 def host_settings(config, mongo_uri: str) -> HostSettings:
     services = {domain: ServiceSettings(service_policy(config, domain), room_seed(config),
-                                        config.muc.access_create)
+                                        config.muc.access_create, config.muc.max_room_id,
+                                        config.muc.max_user_conferences)
                 for domain in config.muc_domains()}
     return HostSettings(MappingProxyType(services), mongo_uri, namespace=config.ray.namespace)
 

@@ -17,10 +17,11 @@ class ServicePolicy:
     access_admin: str = "none"
     access_persistent: str = "all"
     rules: AccessRules = field(default_factory=lambda: AccessRules.from_tables({}, {}))
+    server_host: str | None = None        # the served host behind `service` (acl current_domain)
 
     def allows(self, option: str, jid: str) -> bool:
         """Evaluate the access rule named by a mod_muc option (access_admin, ...)."""
-        return self.rules.allows(getattr(self, option), jid)
+        return self.rules.allows(getattr(self, option), jid, self.server_host)
 
     def is_service_admin(self, jid: str) -> bool:
-        return self.rules.allows(self.access_admin, jid)
+        return self.rules.allows(self.access_admin, jid, self.server_host)

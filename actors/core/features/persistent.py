@@ -9,10 +9,14 @@ PERSISTENT = RoomField("persistent", Kind.BOOL, False, "Make room persistent",
 
 
 def _validate(room, new, sender_bare):
-    if new.persistent and not room.config.persistent and \
+    # Either way: an owner the rule denies is not shown the field (owner.visible_fields)
+    # and can't change it, as in MongooseIM; re-submitting the current value is fine
+    # (MongooseIM refuses any form carrying the field, even unchanged).
+    if new.persistent != room.config.persistent and \
             not room.policy.allows("access_persistent", sender_bare):
         # §10.1.3: options that violate a service policy get not-acceptable
-        raise Refused("not-acceptable", "You are not allowed to make this room persistent")
+        raise Refused("not-acceptable", "You are not allowed to change whether this room "
+                                        "is persistent")
 
 
 FEATURE = feature("persistent", PERSISTENT, validate_config=_validate,
