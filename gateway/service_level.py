@@ -57,7 +57,7 @@ class ServiceResponder:
             return
         if isinstance(cmd, p.ServiceDiscoInfo):
             if cmd.node:
-                self._send(comp, domain, refuse(cmd, "item-not-found", "No such node"))
+                self._send(comp, domain, service_refuse(cmd, "item-not-found", "No such node"))
                 return
             result = DiscoInfoResult((("conference", "text", "Chatrooms"),), SERVICE_FEATURES)
             self._reply(comp, domain, cmd, result)
@@ -68,7 +68,8 @@ class ServiceResponder:
         elif isinstance(cmd, p.ServiceMessage):
             self._announce(comp, domain, cmd)
         elif hasattr(cmd, "id") and hasattr(cmd, "sender"):
-            self._send(comp, domain, refuse(cmd, "service-unavailable", "Not supported by the service"))
+            self._send(comp, domain, service_refuse(cmd, "service-unavailable",
+                                                    "Not supported by the service"))
 
     def _announce(self, comp, domain: str, cmd) -> None:
         """access_admin: broadcast to every online room (gateway/announce.py)."""
@@ -83,13 +84,14 @@ class ServiceResponder:
 
     async def _items(self, comp, domain: str, cmd) -> None:
         if cmd.node:
-            self._send(comp, domain, refuse(cmd, "item-not-found", "No such node"))
+            self._send(comp, domain, service_refuse(cmd, "item-not-found", "No such node"))
             return
         try:
             items = await asyncio.to_thread(self._listed_rooms, domain, cmd.sender)
         except Exception:
             log.exception("service.items_failed domain=%s", domain)
-            self._send(comp, domain, refuse(cmd, "service-unavailable", "Room storage is unavailable"))
+            self._send(comp, domain, service_refuse(cmd, "service-unavailable",
+                                                    "Room storage is unavailable"))
             return
         self._reply(comp, domain, cmd, DiscoItemsResult(tuple(items)))
 
