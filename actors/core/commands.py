@@ -40,6 +40,17 @@ class Presence:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthorizedJoin(Presence):
+    """A join whose password the external HTTP service (http_auth_pool) accepted:
+    the room runs every other entry check again, not the password one."""
+
+    @classmethod
+    def of(cls, p: Presence) -> "AuthorizedJoin":
+        return cls(p.sender, p.nick, p.available, p.muc, p.password, p.history, p.status,
+                   p.payload, p.id)
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     sender: str
     nick: str                   # '' = to the room, else a private message to that nick

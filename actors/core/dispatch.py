@@ -3,13 +3,15 @@ from . import commands as c
 from .admin import handle_admin_get, handle_admin_set
 from .announce import handle_announcement
 from .disco import handle_disco_info, handle_disco_items, handle_ping
-from .messages import handle_message
 from .owner import handle_owner_get, handle_owner_set
 from .presence import handle_presence
+from .rate_limits import handle_tick, shaped_message, shaped_presence
 
 HANDLERS = {
-    c.Presence: handle_presence,
-    c.Message: handle_message,
+    c.Presence: shaped_presence,          # min_presence_interval, user_presence_shaper
+    c.AuthorizedJoin: handle_presence,    # admitted by http_auth_pool; already shaped
+    c.Message: shaped_message,            # min_message_interval, room/user message shapers
+    c.Tick: handle_tick,                  # held stanzas falling due
     c.DiscoInfo: handle_disco_info,
     c.DiscoItems: handle_disco_items,
     c.Ping: handle_ping,

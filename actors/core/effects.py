@@ -171,3 +171,18 @@ class LogEvent:
     nick: str
     text: str = ""
     jid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WakeUp:
+    """Send the room a Tick at `at` (epoch seconds): held stanzas fall due then
+    (rate_limits.py). The shell keeps one timer per room, the earliest asked for."""
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CheckPassword:
+    """Ask the external HTTP service (http_auth_pool) about this join's password,
+    outside the room's mailbox; the join comes back as commands.AuthorizedJoin when
+    admitted, or the shell refuses it."""
+    presence: object                 # commands.Presence

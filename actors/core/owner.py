@@ -33,6 +33,8 @@ def visible_fields(room, sender_bare: str):
             continue
         if fld.name == "persistent" and not room.policy.allows("access_persistent", sender_bare):
             continue
+        if fld.name == "logging" and not room.policy.allows("access_log", sender_bare):
+            continue        # mod_muc_log's access_log, as MongooseIM
         yield fld
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .access import AccessRules
+from .rate_limits import RateLimits
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,9 @@ class ServicePolicy:
     access_persistent: str = "all"
     rules: AccessRules = field(default_factory=lambda: AccessRules.from_tables({}, {}))
     server_host: str | None = None        # the served host behind `service` (acl current_domain)
+    rates: RateLimits = RateLimits()      # min_*_interval and the shapers (rate_limits.py)
+    http_auth: bool = False               # http_auth_pool set: passwords checked over HTTP
+    access_log: str = "all"               # mod_muc_log's access_log: who may toggle logging
 
     def allows(self, option: str, jid: str) -> bool:
         """Evaluate the access rule named by a mod_muc option (access_admin, ...)."""

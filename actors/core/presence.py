@@ -8,6 +8,7 @@ from . import commands as c
 from .broadcast import broadcast_presence, is_broadcast, presence_of
 from .effects import Item, MessageOut, PresenceOut
 from .errors import Refused
+from .external_auth import NeedsExternalAuth, defer_join
 from .features.registry import hooks
 from .history import stanza_chars
 from .jid import bare_of
@@ -17,6 +18,8 @@ from .roles import Affiliation, Role
 from .state import Env
 
 NOT_IN_ROOM = "You are not in the room."
+_REMOVALS_LOGGED = {321: "affiliation change", 322: "the room is now members-only",
+                    332: "system shutdown"}    # mod_muc_log's wording for these removals
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +73,11 @@ def _abandon_locked_room(room, out: Outbox) -> None:
 
 def join(room, cmd: c.Presence, env: Env, out: Outbox, external_auth: bool = False,
          created: bool = False) -> None:
+    external_auth = external_auth or isinstance(cmd, c.AuthorizedJoin)
     try:
         _enter(room, cmd, env, out, external_auth, created)
+    except NeedsExternalAuth:       # http_auth_pool: the shell asks, the room goes on
+        defer_join(room, cmd, out, created)
     except Refused:
         if created:     # the room never existed: don't keep an empty locked room
             room.close("creation refused", out)
@@ -225,7 +231,7 @@ def leave(room, occ: Occupant, session: str, status: str | None, out: Outbox) ->
     room.drop_occupant(occ)
     broadcast_presence(room, occ.with_(role=Role.NONE), out, unavailable=True,
                        status=_status(room, occ, status))
-    room.log("leave", occ.nick, jid=occ.jid, out=out)
+    room.log("leave", occ.nick, text=status or "", jid=occ.jid, out=out)
 
 
 def remove_occupant(room, occ: Occupant, out: Outbox, codes: tuple[int, ...],
@@ -240,3 +246,6 @@ def remove_occupant(room, occ: Occupant, out: Outbox, codes: tuple[int, ...],
     if reason:
         extra["reason"] = reason
     broadcast_presence(room, gone, out, unavailable=True, codes=codes, item_extra=extra)
+    for code in codes:      # kicks (307) and bans (301) are logged by their callers
+        if code in _REMOVALS_LOGGED:
+            room.log("kick", occ.nick, text=_REMOVALS_LOGGED[code], jid=occ.jid, out=out)

@@ -1,4 +1,5 @@
 """Password-protected rooms (401 not-authorized without the right password)."""
+from .. import external_auth
 from ..errors import Refused
 from ..feature import feature, toggle
 from ..fields import Kind, RoomField
@@ -12,8 +13,12 @@ def _pre_join(room, attempt):
     cfg = room.config
     # §7.2.5 MUST deny a wrong or missing password whatever the room affiliation;
     # only service administrators (as in MongooseIM) and the room's creator pass
-    if not cfg.password_protected or attempt.service_admin or attempt.external_auth \
-            or attempt.created:
+    if not cfg.password_protected or attempt.service_admin:
+        return
+    if room.policy.http_auth:       # http_auth_pool: the creator is asked too
+        external_auth.check(room, attempt)
+        return
+    if attempt.external_auth or attempt.created:
         return
     if attempt.password != cfg.password:
         raise Refused("not-authorized", "A password is required to enter this room")
