@@ -193,17 +193,27 @@ class HostConferences:
         self._locate = locate
         self._registry = None
         self._renewer: asyncio.Task | None = None
+        self._dropping = None                       # drop_predecessors call in flight
 
     def after_restart(self) -> None:
-        """Called by a host Ray restarted after a crash: its occupants are gone."""
+        """Called by a host Ray restarted after a crash: its occupants are gone, so
+        its predecessor's reservations go now (the first command waits for it)."""
         try:
-            self._handle().drop_predecessors.remote(self.holder[0], self.holder[1])
-            log.info("conferences.predecessor_dropped host=%s", self.holder[0])
+            self._dropping = self._handle().drop_predecessors.remote(self.holder[0],
+                                                                     self.holder[1])
+            log.info("conferences.drop_predecessors host=%s", self.holder[0])
         except Exception as exc:
             log.warning("conferences.unavailable op=drop_predecessors error=%s", exc)
 
     async def admit(self, room_jid: str, cmd, service, room) -> tuple:
         """() to go ahead, else the error reply refusing this join."""
+        if self._dropping is not None:
+            ref, self._dropping = self._dropping, None
+            try:       # so nothing this host answers can overtake the drop
+                await asyncio.wait_for(_awaitable(ref), RESERVE_TIMEOUT)
+            except Exception as exc:
+                log.warning("conferences.unavailable op=drop_predecessors error=%s",
+                            type(exc).__name__)
         limit = service.max_user_conferences if service is not None else None
         if limit is None or not isinstance(cmd, c.Presence) or not (cmd.available and cmd.muc):
             return ()

@@ -100,3 +100,23 @@ async def leave(client, room: str, nick: str) -> None:
     client.send_raw(f"<presence to={quoteattr(full)} type='unavailable'/>")
     await client.wait_for_stanza(lambda s: s.name == "presence" and str(s["from"]) == full
                                  and s["type"] == "unavailable")
+
+
+_KILL = """
+import sys, time
+from pathlib import Path
+from raymuc import raysession
+session = raysession.RaySession.from_file(Path(sys.argv[1]))
+raysession.connect(session, namespace=sys.argv[2])
+import ray
+handle = ray.get_actor(sys.argv[3], namespace=sys.argv[2])
+ray.kill(handle, no_restart=False)      # a crash: Ray restarts it under the same name
+print("killed", flush=True)
+"""
+
+
+def crash_actor(stack: OptionsStack, name: str, namespace: str = "raymuc") -> None:
+    """Kill a room host's process for real (from a second Ray driver)."""
+    result = subprocess.run([sys.executable, "-c", _KILL, str(stack.base / "data" / "ray-session.json"),
+                             namespace, name], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert "killed" in result.stdout, result.stdout + result.stderr

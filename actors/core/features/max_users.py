@@ -27,7 +27,10 @@ def _pre_join(room, attempt):
 
 
 def _validate(room, new, sender_bare):
-    if new.max_users > room.policy.max_users:
+    # Only a change is checked: a room stored before the service's max_users was
+    # lowered keeps its value (capped by effective_limit) through unrelated edits
+    # of a form that echoes it back.
+    if new.max_users != room.config.max_users and new.max_users > room.policy.max_users:
         raise Refused("not-acceptable",
                       f"Maximum number of occupants can't exceed {room.policy.max_users}")
 
