@@ -30,7 +30,7 @@ from actors.core.jid import JID, JidError
 
 from .xml import (
     NS_DATA, NS_DELAY, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_ADMIN, NS_MUC_OWNER,
-    NS_MUC_REQUEST, NS_MUC_USER, NS_OCCUPANT_ID, NS_PING, NS_REGISTER, NS_SID, NS_STANZAS,
+    NS_MUC_REQUEST, NS_MUC_USER, NS_OCCUPANT_ID, NS_PING, NS_REGISTER, NS_RSM, NS_SID, NS_STANZAS,
     NS_VCARD, STANZA_NAMESPACES, serialise, split_tag,
 )
 
@@ -75,10 +75,21 @@ class ServiceDiscoInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class PageRequest:
+    """XEP-0059 paging of a list: at most `max` items after/before an item id, or
+    from an index; before == "" asks for the last page."""
+    max: int | None = None
+    after: str | None = None
+    before: str | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceDiscoItems:
     sender: str
     id: str
     node: str | None = None
+    page: PageRequest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,11 +500,32 @@ def _service_iq(st: _Stanza):
         return ServiceDiscoInfo(st.sender, st.id, query.get("node"))
     if qns == NS_DISCO_ITEMS and name == "query":
         _require_get(st, "disco#items")
-        return ServiceDiscoItems(st.sender, st.id, query.get("node"))
+        return ServiceDiscoItems(st.sender, st.id, query.get("node"), _page(query))
     if qns == NS_PING and name == "ping":
         _require_get(st, "ping")
         return ServicePing(st.sender, st.id)
     return ServiceIq(st.sender, st.id, st.type, qns, serialise(query, st.ns))
+
+
+def _page(query: Element) -> PageRequest | None:
+    rsm = _find(query, NS_RSM, "set")
+    if rsm is None:
+        return None
+    after, before = _text(_find(rsm, NS_RSM, "after")), _text(_find(rsm, NS_RSM, "before"))
+    if after is not None and before is not None:
+        raise _Bad("bad-request", "A result set request can't have both <after/> and <before/>")
+    if after == "":
+        raise _Bad("bad-request", "<after/> needs an item id")
+    return PageRequest(_rsm_count(rsm, "max"), after, before, _rsm_count(rsm, "index"))
+
+
+def _rsm_count(rsm: Element, name: str) -> int | None:
+    value = _text(_find(rsm, NS_RSM, name))
+    if value is None:
+        return None
+    if _COUNT.fullmatch(value) is None:
+        raise _Bad("bad-request", f"<{name}/> must be a non-negative integer, got {value!r}")
+    return int(value)
 
 
 _ROOM = {"presence": _presence, "message": _message, "iq": _iq}

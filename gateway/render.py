@@ -24,13 +24,14 @@ from actors.core.commands import Form
 from actors.core.effects import (
     AdminListResult, DeclineOut, Deliver, DestroyNotice, DiscoInfoResult, DiscoItemsResult,
     ErrorOut, FormField, FormResult, Invitation, IqOut, IqResult, Item, MessageOut, PresenceOut,
+    ResultSetPage,
 )
 from actors.core.errors import XmppError
 
 from .parse import ErrorReply
 from .xml import (
     NS_DATA, NS_DELAY, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_ADMIN, NS_MUC_REQUEST,
-    NS_MUC_USER, NS_OCCUPANT_ID, NS_SID, NS_STANZAS, ATTR_SPECIAL, escape_attr as _a,
+    NS_MUC_USER, NS_OCCUPANT_ID, NS_RSM, NS_SID, NS_STANZAS, ATTR_SPECIAL, escape_attr as _a,
     escape_text as _t,
 )
 
@@ -264,9 +265,19 @@ def _disco_info(d: DiscoInfoResult) -> str:
 def _disco_items(d: DiscoItemsResult) -> str:
     items = "".join(f"<item{_attrs(jid=jid, name=name or None, node=node)}/>"
                     for jid, name, node in d.items)
+    if d.page is not None:
+        items += _rsm_set(d.page)
     if not items:
         return f"<query xmlns='{NS_DISCO_ITEMS}'{_attrs(node=d.node)}/>"
     return f"<query xmlns='{NS_DISCO_ITEMS}'{_attrs(node=d.node)}>{items}</query>"
+
+
+def _rsm_set(page: ResultSetPage) -> str:
+    inner = ""
+    if page.first is not None:
+        index = _attrs(index=None if page.first_index is None else str(page.first_index))
+        inner += f"<first{index}>{_t(page.first)}</first><last>{_t(page.last or '')}</last>"
+    return f"<set xmlns='{NS_RSM}'>{inner}<count>{page.count}</count></set>"
 
 
 def _admin_list(a: AdminListResult) -> str:

@@ -9,6 +9,7 @@ from actors.core.errors import XmppError
 from actors.core.replies import refuse
 from actors.records import to_snapshot
 from gateway import parse as p
+from gateway.paging import UnknownItem, page_of
 
 log = logging.getLogger("raymuc.service_level")
 
@@ -20,6 +21,7 @@ SERVICE_FEATURES = (
     "urn:xmpp:occupant-id:0",
     "urn:xmpp:sid:0",
     "http://jabber.org/protocol/muc#self-ping-optimization",
+    "http://jabber.org/protocol/rsm",
 )
 _MAX_LISTED = 1000
 
@@ -93,14 +95,21 @@ class ServiceResponder:
             self._send(comp, domain, service_refuse(cmd, "service-unavailable",
                                                     "Room storage is unavailable"))
             return
-        self._reply(comp, domain, cmd, DiscoItemsResult(tuple(items)))
+        try:
+            page, where = page_of(items, cmd.page, _MAX_LISTED)
+        except UnknownItem as unknown:
+            self._send(comp, domain, service_refuse(cmd, "item-not-found",
+                                                    f"No room {unknown} in the list"))
+            return
+        self._reply(comp, domain, cmd, DiscoItemsResult(page, page=where))
 
     def _listed_rooms(self, domain: str, sender: str) -> list:
         """§6.3: the public rooms; a hidden room only to service administrators and to
         its own owners (who may want to find it again). Rooms are read from storage:
-        the persistent ones, which are all unlocked (a room is stored once configured)."""
+        the persistent ones, which are all unlocked (a room is stored once configured).
+        Sorted by JID, the item ids of XEP-0059 paging."""
         bare = sender.split("/", 1)[0]
-        admin = self.rules is not None and self.rules.allows(self.admin_rule, bare)
+        admin = self.is_admin(bare, domain)
         rooms = []
         for jid in self.store.list_jids(domain):
             rec = self.store.load(jid)
@@ -109,9 +118,7 @@ class ServiceResponder:
             snap = to_snapshot(rec)
             if admin or snap.config.get("public", True) or snap.affiliations.get(bare) == "owner":
                 rooms.append((jid, snap.config.get("title") or jid.split("@")[0], None))
-            if len(rooms) >= _MAX_LISTED:
-                break
-        return rooms
+        return sorted(rooms)
 
     def _reply(self, comp, domain: str, cmd, payload) -> None:
         self._send(comp, domain, (Deliver((cmd.sender,), IqResult(cmd.id, None, payload)),))

@@ -117,9 +117,19 @@ class DiscoInfoResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ResultSetPage:
+    """XEP-0059: where a page of a longer list sits."""
+    count: int                                       # items in the whole list
+    first: str | None = None                         # None: an empty page
+    first_index: int | None = None
+    last: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DiscoItemsResult:
     items: tuple[tuple[str, str, str | None], ...]  # (jid, name, node)
     node: str | None = None
+    page: ResultSetPage | None = None                # a page of a longer list (XEP-0059)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from tests.fixtures.service import ServiceProcess, write_config
 
 pytestmark = pytest.mark.e2e
 DOMAIN = "disco.localhost"
+NS_RSM = "http://jabber.org/protocol/rsm"
 INFO = f"<query xmlns='{NS_DISCO_INFO}'/>"
 ITEMS = f"<query xmlns='{NS_DISCO_ITEMS}'/>"
 ADMIN_CONFIG = """access_admin = "muc_admin"
@@ -86,7 +87,7 @@ def test_service_identity_and_features(setup):
             assert (ident.get("category"), ident.get("type")) == ("conference", "text")
             assert ident.get("name")
             assert {"http://jabber.org/protocol/muc", NS_DISCO_INFO, NS_DISCO_ITEMS, "urn:xmpp:ping",
-                    "urn:xmpp:occupant-id:0", "urn:xmpp:sid:0"} <= disco_features(info)
+                    "urn:xmpp:occupant-id:0", "urn:xmpp:sid:0", NS_RSM} <= disco_features(info)
             pong = await iq(c, DOMAIN, "<ping xmlns='urn:xmpp:ping'/>")
             assert pong["type"] == "result"
     run(scenario())
@@ -116,6 +117,26 @@ def test_service_lists_public_rooms_hidden_ones_to_admins_and_owners(setup):
             assert {public, hidden} <= set(await listed(boss))
             node = await iq(s, DOMAIN, f"<query xmlns='{NS_DISCO_ITEMS}' node='nope'/>")
             assert error_of(node)[0] == "item-not-found"
+
+            # XEP-0059: walking the list two rooms at a time gives the whole list
+            everything = list(await listed(boss))
+            walked, after, count = [], "", None
+            while True:
+                reply = await iq(boss, DOMAIN, f"<query xmlns='{NS_DISCO_ITEMS}'><set xmlns="
+                                               f"'{NS_RSM}'><max>2</max>{after}</set></query>")
+                page = [i.get("jid") for i in disco_items(reply)]
+                rsm = query(reply, NS_DISCO_ITEMS).find(f"{{{NS_RSM}}}set")
+                count = int(rsm.findtext(f"{{{NS_RSM}}}count"))
+                if not page:
+                    break
+                assert len(page) <= 2 and rsm.findtext(f"{{{NS_RSM}}}last") == page[-1]
+                assert rsm.find(f"{{{NS_RSM}}}first").get("index") == str(len(walked))
+                walked += page
+                after = f"<after>{page[-1]}</after>"
+            assert walked == everything and count == len(everything) >= 2
+            bad = await iq(boss, DOMAIN, f"<query xmlns='{NS_DISCO_ITEMS}'><set xmlns='{NS_RSM}'>"
+                                         "<after>nobody@nowhere</after></set></query>")
+            assert error_of(bad)[0] == "item-not-found"
     run(scenario())
 
 
