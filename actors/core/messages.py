@@ -23,7 +23,7 @@ def groupchat(room, cmd: c.Message, env: Env, out: Outbox) -> None:
     if occ is None:
         raise Refused("not-acceptable", "Only occupants are allowed to send messages to the room")
     if cmd.subject is not None and cmd.body is None:
-        change_subject(room, occ, cmd, out)
+        change_subject(room, occ, cmd, out, env)
         return
     for hook in hooks("pre_groupchat"):
         hook(room, occ, cmd)
@@ -35,14 +35,17 @@ def groupchat(room, cmd: c.Message, env: Env, out: Outbox) -> None:
     room.log("message", occ.nick, text=cmd.body or "", out=out)
 
 
-def change_subject(room, occ, cmd: c.Message, out: Outbox) -> None:
+def change_subject(room, occ, cmd: c.Message, out: Outbox, env: Env | None = None) -> None:
     for hook in hooks("pre_subject"):
         hook(room, occ)
     room.subject = cmd.subject or ""
     room.subject_author = occ.nick
+    if env is not None:     # §7.2.15: the subject sent on entering is stamped with this
+        room.extra["subject_at"] = env.now
     room.changed()
     out.deliver(room.all_sessions(), MessageOut(occ.nick, "groupchat", cmd.id, cmd.payload,
                                                 subject=room.subject,
+                                                stanza_id=env.uid if env else None,
                                                 occupant_id=occ.occupant_id))
     room.log("subject", occ.nick, text=room.subject, out=out)
 

@@ -163,12 +163,14 @@ def _add_session(room, occ: Occupant, cmd: c.Presence, env: Env, out: Outbox) ->
 def send_history_and_subject(room, to: tuple[str, ...], req: c.HistoryRequest | None,
                              env: Env, out: Outbox) -> None:
     """§7.2.13-7.2.15: history (as `req` and the room's muc#maxhistoryfetch allow,
-    maxchars counted on the stanzas as sent to to[0]), then the subject, always."""
+    maxchars counted on the stanzas as sent to to[0]), then the subject, always,
+    stamped with the time it was set (none for a subject never set in the room)."""
     def chars(msg: MessageOut) -> int:
         return stanza_chars(msg, room.jid, to[0])
     for msg in room.history.select(req, env.now, room.config_max_history(), chars):
         out.deliver(to, msg)
-    out.deliver(to, MessageOut(room.subject_author or None, subject=room.subject))
+    out.deliver(to, MessageOut(room.subject_author or None, subject=room.subject,
+                               delay=room.extra.get("subject_at")))
 
 
 def resync(room, occ: Occupant, cmd: c.Presence, env: Env, out: Outbox) -> None:

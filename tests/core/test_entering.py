@@ -266,7 +266,18 @@ def test_history_keeps_at_most_history_size():
 def test_subject_is_sent_last_from_its_author():
     d = Driver(seed=RoomSeed(subject="Spells", subject_author="Crone"))
     last = to(d.join(BOB, "Bob"), BOB)[-1]
-    assert (last.nick, last.subject) == ("Crone", "Spells")
+    assert (last.nick, last.subject, last.delay) == ("Crone", "Spells", None)
+
+
+def test_subject_change_has_a_stanza_id_and_later_joins_get_its_time():
+    d = Driver()
+    out = d.send(c.Message(OWNER, "", "groupchat", "s1", subject="Spells"))
+    [change] = to(out, OWNER)
+    assert change.stanza_id and change.subject == "Spells"
+    set_at = d.now
+    last = to(d.join(BOB, "Bob"), BOB)[-1]
+    assert (last.nick, last.subject, last.delay) == ("Owner", "Spells", set_at)
+    assert d.room.snapshot().extra["subject_at"] == set_at       # kept with the room
 
 
 # 7.2.1 / 17.3 rejoin -------------------------------------------------------------------

@@ -323,6 +323,8 @@ def test_subject_arrives_last_from_its_author(prosody, accounts):
             await a.wait_for_stanza(lambda s: s.name == "message" and s["subject"] == "Spells")
             seq = await enter(b, room, "Bob")
             assert str(seq[-1]["from"]) == f"{room}/Alice" and seq[-1]["subject"] == "Spells"
+            delay = seq[-1].xml.find(f"{{{NS_DELAY}}}delay")      # when it was set
+            assert delay is not None and delay.get("from") == room
     run(scenario())
 
 
