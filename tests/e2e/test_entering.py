@@ -419,3 +419,23 @@ def test_presence_broadcast_hides_visitors_presence(prosody, accounts):
             await barrier(a, [a], room)
             assert [s for s in a.inbox.drain() if s.name == "presence"] == []
     run(scenario())
+
+
+def test_unknown_presence_type_is_bad_request_and_probes_are_not_joins(prosody, accounts):
+    alice, bob = accounts(2)
+    room = new_room(ROOM_DOMAIN)
+
+    async def scenario():
+        async with online(prosody, [alice, bob]) as (a, b):
+            await create(a, room, "Alice")
+            b.send_raw(f"<presence to='{room}/Bob' type='bogus' id='t1'><x xmlns='{NS_MUC}'/>"
+                       "</presence>")
+            err = await b.wait_for_stanza(lambda s: s.name == "presence" and s["type"] == "error")
+            assert error_of(err)[0] == "bad-request" and err["id"] == "t1"
+            # §17.3 rule 1: a presence with a type (a probe) never joins
+            b.send_raw(f"<presence to='{room}/Bob' type='probe'/>")
+            info = await iq(b, room, "<query xmlns='http://jabber.org/protocol/disco#info'/>")
+            occupants = [f for f in info.xml.iter("{jabber:x:data}field")
+                         if f.get("var") == "muc#roominfo_occupants"]
+            assert occupants[0].findtext("{jabber:x:data}value") == "1"
+    run(scenario())

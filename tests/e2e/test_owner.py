@@ -223,19 +223,27 @@ def test_wrong_forms_and_non_owners(prosody, accounts):
         async with online(prosody, [alice, bob]) as (a, b):
             await create(a, room, "Alice")
             await enter(b, room, "Bob")
-            for inner in (
-                f"<query xmlns='{NS_OWNER}'><x xmlns='jabber:x:data' type='form'/></query>",
-                f"<query xmlns='{NS_OWNER}'><x xmlns='jabber:x:data' type='result'/></query>",
-                f"<query xmlns='{NS_OWNER}'><x xmlns='jabber:x:data' type='bogus'/></query>",
-                f"<query xmlns='{NS_OWNER}'><x xmlns='jabber:x:data' type='submit'>"
-                f"{field('FORM_TYPE', 'http://jabber.org/protocol/muc#register')}</x></query>",
-                f"<query xmlns='{NS_OWNER}'><x xmlns='jabber:x:data' type='submit'>"
-                "<field><value>no var</value></field></x></query>",
-                f"<query xmlns='{NS_OWNER}'/>",                           # set without a form
-                f"<query xmlns='{NS_OWNER}'><destroy jid='not a jid@@'/></query>",
+            for inner, condition in (
+                (f"<query xmlns='{NS_OWNER}'><x xmlns='jabber:x:data' type='form'/></query>",
+                 "bad-request"),
+                (f"<query xmlns='{NS_OWNER}'><x xmlns='jabber:x:data' type='result'/></query>",
+                 "bad-request"),
+                (f"<query xmlns='{NS_OWNER}'><x xmlns='jabber:x:data' type='bogus'/></query>",
+                 "bad-request"),
+                (f"<query xmlns='{NS_OWNER}'><x xmlns='jabber:x:data' type='submit'>"
+                 f"{field('FORM_TYPE', 'http://jabber.org/protocol/muc#register')}</x></query>",
+                 "bad-request"),
+                (f"<query xmlns='{NS_OWNER}'><x xmlns='jabber:x:data' type='submit'>"
+                 "<field><value>no var</value></field></x></query>", "bad-request"),
+                (f"<query xmlns='{NS_OWNER}'><x xmlns='jabber:x:data' type='submit'>"
+                 f"{field('muc#roomconfig_roomname', 'a')}{field('muc#roomconfig_roomname', 'b')}"
+                 "</x></query>", "bad-request"),                   # a field twice
+                (f"<query xmlns='{NS_OWNER}'/>", "bad-request"),    # a set without a form
+                (f"<query xmlns='{NS_OWNER}'><destroy jid='not a jid@@'/></query>",
+                 "jid-malformed"),
             ):
                 reply = await iq(a, room, inner, "set")
-                assert error_of(reply)[0] in ("bad-request", "jid-malformed"), (inner, reply)
+                assert error_of(reply)[0] == condition, (inner, reply)
             reply = await iq(b, room, OWNER_QUERY)
             assert error_of(reply)[:2] == ("forbidden", "auth")
             reply = await configure(b, room, field("muc#roomconfig_roomname", "Mine now"))
