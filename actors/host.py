@@ -21,11 +21,12 @@ import time
 import uuid
 
 from actors.core import commands as c
-from actors.core.effects import Closed, Deliver, Forget, LogEvent, Persist
+from actors.core.effects import Closed, Deliver, Forget, Persist
 from actors.core.replies import error_reply, refuse
 from actors.core.room import Room
 from actors.core.state import Env
 from actors.conferences import HostConferences
+from actors.deferred import Deferred
 from actors.protocol import RETIRED, HostReply
 from actors.records import to_record, to_snapshot
 from actors.settings import HostSettings
@@ -47,6 +48,8 @@ class RoomHost:
         self._store: RoomStore | None = None
         # max_user_conferences, cluster-wide (actors/conferences.py)
         self.conferences = HostConferences(settings.namespace, name, self.rooms)
+        # timers (WakeUp), HTTP password checks, the room log: actors/deferred.py
+        self.deferred = Deferred(self)
         if _restarted_by_ray():
             self.conferences.after_restart()
 
@@ -109,8 +112,8 @@ class RoomHost:
         service = self.settings.service_for(room_jid)
         if service is None:
             return None, refuse(cmd, "item-not-found", "No such MUC service")
-        if isinstance(cmd, c.ServiceAnnouncement):
-            return None, ()     # announcements go to online rooms only; never wake one
+        if isinstance(cmd, (c.ServiceAnnouncement, c.Tick)):
+            return None, ()     # announcements and ticks are for online rooms; never wake one
         joining = isinstance(cmd, c.Presence) and cmd.available
         record = await asyncio.to_thread(self.store.load, room_jid)
         # access_create (and, for new rooms, max_room_id): actors/core/creation.py
@@ -136,10 +139,12 @@ class RoomHost:
 
     async def _apply(self, room: Room, effects: list) -> list:
         """Carry out the shell's effects; return what the gateway must send."""
-        outbound = []
+        outbound, logs = [], []
         for eff in effects:
             if isinstance(eff, Deliver):
                 outbound.append(eff)
+            elif self.deferred.take(room, eff, logs):
+                pass   # WakeUp, CheckPassword, LogEvent
             elif isinstance(eff, Persist):
                 await self._persist(to_record(eff.snapshot))
             elif isinstance(eff, Forget):
@@ -148,8 +153,7 @@ class RoomHost:
                 self.rooms.pop(room.jid, None)
                 self.counters["closed"] += 1
                 log.info("room.closed room=%s reason=%s", room.jid, eff.reason)
-            elif isinstance(eff, LogEvent):
-                pass   # written by the room log when mod_muc_log is configured
+        await self.deferred.write_log(room, logs)
         return outbound
 
     async def _persist(self, record) -> None:
@@ -209,6 +213,7 @@ class RoomHost:
         if self.rooms or self.inflight:
             return False
         self.retired = True
+        await self.deferred.close()
         import ray   # only the shell knows it runs on Ray
         ray.actor.exit_actor()
         return True

@@ -9,6 +9,8 @@ from typing import Mapping
 from actors.core.creation import CreationPolicy
 from actors.core.policy import ServicePolicy
 from actors.core.state import RoomSeed
+from actors.http_auth import AuthPool
+from actors.room_log import RoomLogSettings
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class HostSettings:
     mongo_uri: str
     database: str = "raymuc"
     namespace: str = "raymuc"
-    log_dir: str | None = None                        # mod_muc_log output, when enabled
+    room_log: RoomLogSettings | None = None           # [modules.mod_muc_log]; None: not logged
+    http_auth: AuthPool | None = None                 # the pool named by http_auth_pool
     extra: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     def service_for(self, room_jid: str) -> ServiceSettings | None:

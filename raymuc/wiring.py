@@ -4,8 +4,11 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from actors.core.policy import ServicePolicy
+from actors.core.rate_limits import RateLimits
 from actors.core.state import RoomSeed
+from actors.http_auth import AuthPool
 from actors.placement import Placement
+from actors.room_log import RoomLogSettings
 from actors.settings import HostSettings, ServiceSettings
 
 
@@ -22,7 +25,39 @@ def service_policy(config, domain: str) -> ServicePolicy:
         access_persistent=muc.access_persistent,
         rules=access_rules(config),
         server_host=config.server_host_of(domain),
+        rates=rate_limits(config),
+        http_auth=config.muc.http_auth_pool != "none",
+        access_log=config.muc_log.access_log if config.muc_log is not None else "all",
     )
+
+
+def rate_limits(config) -> RateLimits:
+    muc = config.muc
+
+    def rate(shaper: str) -> int | None:
+        return None if shaper == "none" else config.shapers[shaper].max_rate
+    return RateLimits(muc.min_message_interval, muc.min_presence_interval,
+                      rate(muc.room_shaper), rate(muc.user_message_shaper),
+                      rate(muc.user_presence_shaper))
+
+
+def http_auth_pool(config) -> AuthPool | None:
+    name = config.muc.http_auth_pool
+    if name == "none":
+        return None
+    pool = config.http_pools[name]
+    conn = pool.connection
+    return AuthPool(name, conn.host, conn.path_prefix, conn.request_timeout / 1000,
+                    pool.call_timeout / 1000, pool.workers, pool.strategy,
+                    pool.max_worker_queue_len)
+
+
+def room_log_settings(config) -> RoomLogSettings | None:
+    log = config.muc_log
+    if log is None:
+        return None
+    return RoomLogSettings(str(log.outdir), log.dirtype, log.dirname, log.file_format,
+                           log.css_file, log.timezone, tuple(log.top_link), log.spam_prevention)
 
 
 def access_rules(config) -> AccessRules:
@@ -51,7 +86,8 @@ def host_settings(config, mongo_uri: str) -> HostSettings:
                                         config.muc.access_create, config.muc.max_room_id,
                                         config.muc.max_user_conferences)
                 for domain in config.muc_domains()}
-    return HostSettings(MappingProxyType(services), mongo_uri, namespace=config.ray.namespace)
+    return HostSettings(MappingProxyType(services), mongo_uri, namespace=config.ray.namespace,
+                        room_log=room_log_settings(config), http_auth=http_auth_pool(config))
 
 
 def placement(config) -> Placement:

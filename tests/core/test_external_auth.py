@@ -11,7 +11,8 @@ from tests.core.driver import ROOM, Driver, errors, presences, to
 OWNER, BOB, CAROL, ADMIN = ("owner@localhost/o", "bob@localhost/b", "carol@localhost/c",
                             "admin@localhost/a")
 RULES = AccessRules.from_tables({"admins": [{"user": "admin", "server": "localhost"}]},
-                                {"muc_admin": [{"acl": "admins", "value": "allow"}]}, ("localhost",))
+                                {"muc_admin": [{"acl": "admins", "value": "allow"}]},
+                                ("localhost",))
 POLICY = ServicePolicy("conference.localhost", http_auth=True, rules=RULES,
                        access_admin="muc_admin")
 PROTECTED = RoomSeed(config={"password_protected": True})

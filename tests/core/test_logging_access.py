@@ -67,14 +67,16 @@ def test_turning_logging_off_is_announced_171_and_still_written_to_the_log():
 
 def test_other_changes_are_logged_while_logging_is_on():
     d = room(logging=True)
-    assert [k for k, _, _ in logs(submit(d, ("muc#roomconfig_roomname", ("Lounge",))))] == ["config"]
+    out = submit(d, ("muc#roomconfig_roomname", ("Lounge",)))
+    assert [k for k, _, _ in logs(out)] == ["config"]
 
 
 def test_room_events_become_log_events_when_logging_is_on():
     d = room(logging=True)
     seen = []
     seen += logs(d.join(BOB, "Bob"))
-    seen += logs(d.send(c.Message(BOB, "", "groupchat", "m1", body="hi", payload="<body>hi</body>")))
+    seen += logs(d.send(c.Message(BOB, "", "groupchat", "m1", body="hi",
+                                  payload="<body>hi</body>")))
     seen += logs(d.send(c.Presence(BOB, "Robert", True)))
     seen += logs(d.send(c.Message(BOB, "", "groupchat", "s1", subject="News")))
     seen += logs(d.send(c.Presence(BOB, "Robert", False, status="bye")))
