@@ -1,7 +1,7 @@
 """Entering a room (XEP-0045 §7.1, 7.2) on the pure core."""
 from actors.core import commands as c
 from actors.core.access import AccessRules
-from actors.core.effects import Closed, Deliver, ErrorOut, MessageOut, PresenceOut
+from actors.core.effects import Closed, Deliver, ErrorOut, MessageOut
 from actors.core.history import History, stanza_chars, stanza_text
 from actors.core.policy import ServicePolicy
 from actors.core.roles import Affiliation

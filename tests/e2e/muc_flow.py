@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from contextlib import AsyncExitStack, asynccontextmanager
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import quoteattr
 
 from tests.e2e.muc import NS_MUC, NS_OWNER, NS_STANZAS, NS_USER, codes, is_from
+from tests.e2e.xmpp_clients import connected_client
 
 NS_CLIENT = "jabber:client"
 NS_DATA = "jabber:x:data"
@@ -19,6 +21,14 @@ NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
 NS_DELAY = "urn:xmpp:delay"
 ROOMCONFIG = "http://jabber.org/protocol/muc#roomconfig"
 _ids = itertools.count()
+
+
+@asynccontextmanager
+async def online(prosody, accounts):
+    """Log in every account (jid, password) on `prosody`; yields the clients."""
+    async with AsyncExitStack() as stack:
+        yield [await stack.enter_async_context(
+            connected_client(*a, "127.0.0.1", prosody.c2s_port)) for a in accounts]
 
 
 def new_room(domain: str, prefix: str = "r") -> str:

@@ -1,22 +1,18 @@
-"""Entering a room end to end (XEP-0045 §7.1, §7.2), the extensions clients rely on
-(XEP-0421 occupant-id, XEP-0359 stanza-id) and bad presences: real Prosody,
-`raymuc run`, real slixmpp clients, assertions on the XML they receive."""
+"""Entering a room end to end (XEP-0045 §7.1, §7.2) and bad presences: real
+Prosody, `raymuc run`, real slixmpp clients, assertions on the XML they receive."""
 from __future__ import annotations
 
 import asyncio
-from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta, timezone
-from xml.etree import ElementTree as ET
 from xml.sax.saxutils import quoteattr
 
 import pytest
 
 from tests.e2e.muc import NS_MUC, ROOM_DOMAIN, codes, item, say
 from tests.e2e.muc_flow import (
-    NS_ADMIN, NS_CLIENT, NS_DELAY, NS_SID, barrier, configure, create, enter, error_of, field,
-    iq, new_room, occupant_id, presence_from, status_codes,
+    NS_ADMIN, NS_CLIENT, NS_DELAY, barrier, configure, create, enter, error_of, field,
+    iq, new_room, online, presence_from, status_codes,
 )
-from tests.e2e.xmpp_clients import connected_client
 
 pytestmark = pytest.mark.e2e
 
@@ -28,13 +24,6 @@ def run(coro):
 @pytest.fixture
 def accounts(raymuc_service, prosody, xmpp_account):
     return lambda n: [xmpp_account() for _ in range(n)]
-
-
-@asynccontextmanager
-async def online(prosody, accs):
-    async with AsyncExitStack() as stack:
-        yield [await stack.enter_async_context(
-            connected_client(*a, "127.0.0.1", prosody.c2s_port)) for a in accs]
 
 
 def kinds(seq) -> list[tuple[str, str]]:
@@ -343,63 +332,6 @@ def test_malformed_history_request_is_bad_request(prosody, accounts, history):
             assert error_of(seq[-1])[0] == "bad-request", seq[-1]
             seq = await enter(b, room, "Bob")
             assert 110 in codes(seq[-2])                        # the room is fine
-    run(scenario())
-
-
-# XEP-0421 occupant-id, XEP-0359 stanza-id ------------------------------------------------
-
-def test_occupant_id_stable_and_forged_ids_stripped(prosody, accounts):
-    alice, bob = accounts(2)
-    room = new_room(ROOM_DOMAIN)
-
-    async def scenario():
-        async with online(prosody, [alice, bob]) as (a, b):
-            await create(a, room, "Alice")
-            forged = ("<occupant-id xmlns='urn:xmpp:occupant-id:0' id='forged'/>"
-                      f"<stanza-id xmlns='urn:xmpp:sid:0' id='forged' by='{room}'/>"
-                      "<x xmlns='http://jabber.org/protocol/muc#user'><status code='201'/>"
-                      "</x>")
-            b.send_raw(f"<presence to='{room}/Bob'><x xmlns='{NS_MUC}'/>{forged}</presence>")
-            mine = await presence_from(b, f"{room}/Bob")
-            oid = occupant_id(mine)
-            assert oid and oid != "forged" and 201 not in codes(mine)
-            assert len(mine.xml.findall("{http://jabber.org/protocol/muc#user}x")) == 1
-            seen = await presence_from(a, f"{room}/Bob")
-            assert occupant_id(seen) == oid
-
-            b.send_raw(f"<message to='{room}' type='groupchat' id='m1'><body>hi</body>{forged}"
-                       "</message>")
-            for client in (a, b):
-                msg = await client.wait_for_stanza(lambda s: s.name == "message" and s["body"] == "hi")
-                assert occupant_id(msg) == oid
-                sids = msg.xml.findall(f"{{{NS_SID}}}stanza-id")
-                assert len(sids) == 1 and sids[0].get("by") == room and sids[0].get("id") != "forged"
-                assert msg.xml.find("{http://jabber.org/protocol/muc#user}x") is None
-            # a rejoin, even under another nick, keeps the id: it is per real bare JID
-            b.send_raw(f"<presence to='{room}/Bob' type='unavailable'/>")
-            await presence_from(b, f"{room}/Bob", unavailable=True)
-            seq = await enter(b, room, "Robert")
-            [me] = [s for s in seq if s.name == "presence" and 110 in codes(s)]
-            assert occupant_id(me) == oid
-    run(scenario())
-
-
-def test_every_reflected_groupchat_has_a_fresh_stanza_id(prosody, accounts):
-    alice, = accounts(1)
-    room = new_room(ROOM_DOMAIN)
-
-    async def scenario():
-        async with online(prosody, [alice]) as (a,):
-            await create(a, room, "Alice")
-            ids = set()
-            for i in range(3):
-                await say(a, room, f"n{i}", "same-id")
-                msg = await a.wait_for_stanza(lambda s: s.name == "message" and s["body"] == f"n{i}")
-                assert msg["id"] == "same-id"                   # muc#stable_id: kept as sent
-                [sid] = msg.xml.findall(f"{{{NS_SID}}}stanza-id")
-                assert sid.get("by") == room
-                ids.add(sid.get("id"))
-            assert len(ids) == 3
     run(scenario())
 
 

@@ -4,7 +4,6 @@ configuration change notices, destroying; bad forms and IQs."""
 from __future__ import annotations
 
 import asyncio
-from contextlib import AsyncExitStack, asynccontextmanager
 from xml.sax.saxutils import quoteattr
 
 import pytest
@@ -12,9 +11,9 @@ import pytest
 from tests.e2e.muc import NS_OWNER, NS_USER, ROOM_DOMAIN, codes, item
 from tests.e2e.muc_flow import (
     NS_DISCO_INFO, NS_DISCO_ITEMS, ROOMCONFIG, configure, create, disco_features, disco_items,
-    enter, error_of, field, form_fields, iq, new_room, presence_from, status_codes, values,
+    enter, error_of, field, form_fields, iq, new_room, online, presence_from, status_codes,
+    values,
 )
-from tests.e2e.xmpp_clients import connected_client
 
 pytestmark = pytest.mark.e2e
 
@@ -43,13 +42,6 @@ def run(coro):
 @pytest.fixture
 def accounts(raymuc_service, prosody, xmpp_account):
     return lambda n: [xmpp_account() for _ in range(n)]
-
-
-@asynccontextmanager
-async def online(prosody, accs):
-    async with AsyncExitStack() as stack:
-        yield [await stack.enter_async_context(
-            connected_client(*a, "127.0.0.1", prosody.c2s_port)) for a in accs]
 
 
 async def config_notice(client, room: str):
