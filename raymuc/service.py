@@ -81,12 +81,16 @@ async def _serve(config, settings, store, session, ready) -> None:
     print(f"raymuc ready: serving {', '.join(config.muc_domains())}", flush=True)
     if ready is not None:
         ready()
+    from raymuc.startup_rooms import start_in_background
+    preload = start_in_background(config, settings, store)   # never delays readiness
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), 5)
         except asyncio.TimeoutError:
             await _watch(gateway)
     log.info("service.stopping")
+    if preload is not None:
+        preload.cancel()
     try:
         await asyncio.wait_for(gateway.stop.remote(), 15)
     except Exception:
