@@ -377,7 +377,7 @@ def _iq(st: _Stanza):
         if qns == NS_PING and name == "ping":
             _require_get(st, "ping")
             return c.Ping(st.sender, st.id, st.nick)
-        return c.IqToOccupant(st.sender, st.id, st.nick, st.type, serialise(query, st.ns))
+        return c.IqToOccupant(st.sender, st.id, st.nick, st.type, serialise(query, st.ns), qns)
     handler = _ROOM_IQ.get(qns)
     if handler is None:
         if qns == NS_VCARD:

@@ -203,11 +203,11 @@ def _invitation(inv: Invitation, room: str) -> Template:
     user = _invite(inv.sender, inv.reason, inv.continue_thread)
     if inv.password is not None:
         user += f"<password>{_t(inv.password)}</password>"
-    return _template("message", room, "", f"<x xmlns='{NS_MUC_USER}'>{user}</x>")
+    return _template("message", room, _attrs(id=inv.id), f"<x xmlns='{NS_MUC_USER}'>{user}</x>")
 
 
 def _decline_out(dec: DeclineOut, room: str) -> Template:
-    return _template("message", room, "",
+    return _template("message", room, _attrs(id=dec.id),
                      f"<x xmlns='{NS_MUC_USER}'>{_decline(dec.sender, dec.reason)}</x>")
 
 
@@ -289,6 +289,10 @@ def _admin_list(a: AdminListResult) -> str:
 
 def _form_result(f: FormResult) -> str:
     parts = ["<registered/>"] if f.registered else []
+    if f.username is not None:
+        parts.append(f"<username>{_t(f.username)}</username>")
+    if f.registered and not f.fields:       # XEP-0077: <registered/> alone, no form
+        return f"<query xmlns='{_a(f.namespace)}'>{''.join(parts)}</query>"
     form = [f"<title>{_t(f.title)}</title>"] if f.title else []
     if f.instructions:
         form.append(f"<instructions>{_t(f.instructions)}</instructions>")

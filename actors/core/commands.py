@@ -178,6 +178,7 @@ class IqToOccupant(Iq):
     nick: str = ""
     type: str = "get"
     payload: str = ""
+    namespace: str = ""         # of the payload's element: vCard queries go to the bare JID
 
 
 @dataclass(frozen=True, slots=True)

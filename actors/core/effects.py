@@ -67,12 +67,14 @@ class Invitation:
     reason: str = ""
     password: str | None = None
     continue_thread: str | None = None
+    id: str | None = None            # the inviter's message id (§7.8.2 examples keep it)
 
 
 @dataclass(frozen=True, slots=True)
 class DeclineOut:
     sender: str
     reason: str = ""
+    id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,7 @@ class FormResult:
     fields: tuple[FormField, ...]
     instructions: str = ""
     registered: bool = False
+    username: str | None = None      # jabber:iq:register: the registered nick (§7.10)
 
 
 # Effects for the shell only ------------------------------------------------
