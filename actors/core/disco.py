@@ -6,8 +6,10 @@ from .commands import Form
 from .effects import DiscoInfoResult, DiscoItemsResult, IqResult
 from .errors import Refused
 from .features.registry import hooks
+from .forwarding import handle_iq_to_occupant
 from .jid import bare_of
 from .outbox import Outbox
+from .register import reserved_nick
 from .roles import Affiliation
 from .state import Env
 
@@ -20,8 +22,12 @@ BASE_FEATURES = (
     "urn:xmpp:sid:0",
     "urn:xmpp:ping",
     "http://jabber.org/protocol/muc#self-ping-optimization",
+    "http://jabber.org/protocol/muc#request",       # voice requests (§7.13), voice.py
+    "jabber:iq:register",                           # registration (§7.10), register.py
 )
+RESERVED_NICK_NODE = "x-roomuser-item"
 ROOMINFO = "http://jabber.org/protocol/muc#roominfo"
+NS_PING = "urn:xmpp:ping"
 
 
 def room_name(room) -> str:
@@ -66,6 +72,9 @@ def handle_disco_info(room, cmd: c.DiscoInfo, env: Env, out: Outbox) -> None:
     _hide_locked(room, cmd.sender)
     if cmd.nick:
         raise Refused("feature-not-implemented", "Disco to occupants is forwarded")
+    if cmd.node == RESERVED_NICK_NODE:
+        _reserved_nick(room, cmd, out)
+        return
     if cmd.node:
         raise Refused("item-not-found", "No such node")
     out.deliver((cmd.sender,), IqResult(cmd.id, None, DiscoInfoResult(
@@ -85,9 +94,27 @@ def handle_disco_items(room, cmd: c.DiscoItems, env: Env, out: Outbox) -> None:
     out.deliver((cmd.sender,), IqResult(cmd.id, None, DiscoItemsResult(items)))
 
 
+def _reserved_nick(room, cmd: c.DiscoInfo, out: Outbox) -> None:
+    """§7.12: the sender's registered nick as the identity's name; an empty query
+    when it has none (also after joining: never an error)."""
+    nick = reserved_nick(room, bare_of(cmd.sender))
+    identities = (("conference", "text", nick),) if nick else ()
+    out.deliver((cmd.sender,), IqResult(cmd.id, None, DiscoInfoResult(
+        identities, (), node=RESERVED_NICK_NODE)))
+
+
 def handle_ping(room, cmd: c.Ping, env: Env, out: Outbox) -> None:
+    """XEP-0199 to the room; XEP-0410 self-ping to one's own occupant JID, answered by
+    the room itself (muc#self-ping-optimization: result when joined, not-acceptable
+    when not), whatever allow_query_users says. A ping to another occupant is an IQ
+    to that occupant like any other (forwarding.py)."""
     if cmd.nick:
         occ = room.occupant_of(cmd.sender)
-        if occ is None or occ.nick != cmd.nick:
-            raise Refused("not-acceptable", "You are not an occupant of this room")
+        if occ is None:
+            raise Refused("not-acceptable", "You are not currently connected to this room")
+        if occ.nick != cmd.nick:
+            handle_iq_to_occupant(room, c.IqToOccupant(
+                cmd.sender, cmd.id, cmd.nick, "get", f"<ping xmlns='{NS_PING}'/>", NS_PING),
+                env, out)
+            return
     out.deliver((cmd.sender,), IqResult(cmd.id, cmd.nick or None))

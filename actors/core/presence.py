@@ -15,6 +15,7 @@ from .jid import bare_of
 from .occupant import Occupant
 from .outbox import Outbox
 from .roles import Affiliation, Role
+from .sessions import show_real_jid
 from .state import Env
 
 NOT_IN_ROOM = "You are not in the room."
@@ -228,7 +229,10 @@ def leave(room, occ: Occupant, session: str, status: str | None, out: Outbox) ->
         gone = occ.with_(role=Role.NONE)
         broadcast_presence(room, gone, out, unavailable=True, status=status,
                            self_sessions=(session,), to_others=False)
-        room.put_occupant(occ.with_(sessions=rest))
+        staying = occ.with_(sessions=rest)
+        room.put_occupant(staying)
+        if session == occ.jid:      # the real JID shown was this session's: show the next
+            show_real_jid(room, staying, out)
         return
     room.drop_occupant(occ)
     broadcast_presence(room, occ.with_(role=Role.NONE), out, unavailable=True,

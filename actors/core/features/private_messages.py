@@ -11,8 +11,10 @@ ALLOW_PRIVATE_MESSAGES = RoomField("allow_private_messages", Kind.BOOL, True,
 
 
 def _pre_private_message(room, occupant, to):
+    # MongooseIM's answer (route_nick_message): forbidden, "It is not allowed to send
+    # private messages"; XEP-0045 §7.5 names no condition for muc#roomconfig_allowpm.
     if not room.config.allow_private_messages:
-        raise Refused("not-allowed", "Private messages are not allowed in this room")
+        raise Refused("forbidden", "It is not allowed to send private messages in this room")
 
 
 FEATURE = feature("private_messages", ALLOW_PRIVATE_MESSAGES,
