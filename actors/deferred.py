@@ -9,9 +9,10 @@
 - LogEvent: written to the room's log file (room_log.py) off the event loop.
 
 Stanzas these produce go to the gateway actor's `emit` (the push channel). Ordering:
-within a room, everything is applied one command at a time in the room's lock; a
-pushed batch can reach the gateway a few milliseconds before the reply to a command
-the room handled just before it (two channels), never reordered within a batch.
+within a room, everything is applied one command at a time in the room's lock, and a
+host's pushes reach the gateway one after another in the order they were made; a
+pushed batch can still reach the gateway a few milliseconds before the reply to a
+command the room handled just before it (two channels).
 
 Fault contract: timers and checks in flight are lost with the host's process, as the
 held stanzas are (transient state, as in MongooseIM); a client whose join was being
@@ -51,6 +52,7 @@ class Deferred:
         self.auth = HttpAuthClient(s.http_auth) if getattr(s, "http_auth", None) else None
         self.room_log = RoomLog(s.room_log) if getattr(s, "room_log", None) else None
         self._gateway = None
+        self._push_order = asyncio.Lock()
         self._logging: weakref.WeakSet = weakref.WeakSet()     # rooms that logged here
 
     def take(self, room, eff, logs: list) -> bool:
@@ -144,16 +146,18 @@ class Deferred:
         if not effects:
             return
         from gateway.actor import find_gateway   # only the shell knows it runs on Ray
-        for attempt in range(2):
-            if self._gateway is None:
-                self._gateway = await asyncio.to_thread(find_gateway, self.host.settings.namespace)
-            if self._gateway is None:
-                break
-            try:
-                await self._gateway.emit.remote(room_jid, effects)
-                return
-            except Exception as exc:          # restarted or gone: look it up again
-                log.warning("push.failed room=%s attempt=%d error=%s", room_jid, attempt + 1,
-                            type(exc).__name__)
-                self._gateway = None
+        async with self._push_order:        # one push at a time: they arrive in order
+            for attempt in range(2):
+                if self._gateway is None:
+                    self._gateway = await asyncio.to_thread(find_gateway,
+                                                            self.host.settings.namespace)
+                if self._gateway is None:
+                    break
+                try:
+                    await self._gateway.emit.remote(room_jid, effects)
+                    return
+                except Exception as exc:          # restarted or gone: look it up again
+                    log.warning("push.failed room=%s attempt=%d error=%s", room_jid,
+                                attempt + 1, type(exc).__name__)
+                    self._gateway = None
         log.error("push.lost room=%s stanzas=%d (no gateway)", room_jid, len(effects))
