@@ -212,3 +212,23 @@ def test_the_room_log_is_written_and_a_broken_one_does_not_break_the_room(embedd
 def test_the_check_password_url_honours_path_prefix_and_encodes_the_query(prefix):
     assert AuthPool("p", "http://h:1/", prefix).url("a b@x/r", "r@c", "p&ss w") == \
         "http://h:1/api/check_password?from=a+b%40x%2Fr&to=r%40c&pass=p%26ss+w"
+
+
+def test_best_worker_drops_a_check_beyond_its_queue_limit(embedded_mongo, check_service):
+    host = auth_host(embedded_mongo, check_service, workers=1, strategy="best_worker",
+                     max_queue=0)
+    room = f"r{uuid.uuid4().hex[:8]}@{DOMAIN}"
+
+    async def scenario():
+        await auth_room(host, room)
+        await host.handle(room, join(BOB, "Bob", password="slow"))
+        await until(lambda: len(check_service.requests) == 2)  # the one worker is busy
+        await host.handle(room, join(CAROL, "Carol", password="good"))
+        [err] = stanzas(await host.deferred.push.next(), CAROL, ErrorOut)
+        assert err.error.condition == "service-unavailable"
+        assert err.error.text == "The password check failed: too many checks are waiting"
+        check_service.release()
+        assert any(110 in p.codes for p in stanzas(await host.deferred.push.next(), BOB,
+                                                    PresenceOut))
+        await host.deferred.close()
+    asyncio.run(scenario())
