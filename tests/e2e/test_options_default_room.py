@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from tests.e2e.muc import NS_OWNER, codes, create_instant, error_condition, item, join, say
+from tests.e2e.muc import NS_OWNER, NS_USER, codes, create_instant, error_condition, item, join, say
 from tests.e2e.muc_flow import (NS_ADMIN, NS_DISCO_INFO, NS_DISCO_ITEMS, disco_features,
                                 disco_items, form_fields, iq, values)
 from tests.e2e.options_stack import OptionsStack
@@ -199,7 +199,7 @@ def test_visitors_speak_unmoderated_but_keep_nick_and_lose_status_no_pms_no_subj
             assert error_condition(err) == "not-allowed"               # allow_visitor_nickchange = false
             member.send_raw(f"<message to='{room}/Guest' type='chat' id='pm1'><body>psst</body></message>")
             err = await member.wait_for_stanza(lambda m: m.name == "message" and m["id"] == "pm1")
-            assert err["type"] == "error" and error_condition(err) == "not-allowed"   # no PMs
+            assert err["type"] == "error" and error_condition(err) == "forbidden"   # no PMs
             member.send_raw(f"<message to='{room}' type='groupchat' id='s1'><subject>mine</subject></message>")
             err = await member.wait_for_stanza(lambda m: m.name == "message" and m["id"] == "s1")
             assert err["type"] == "error" and error_condition(err) == "forbidden"     # allow_change_subj
@@ -259,6 +259,27 @@ def test_persistent_room_outlives_its_last_occupant(open_stack):
     run(scenario())
 
 
+def test_participants_may_invite_but_not_query_occupants(open_stack):
+    s = open_stack
+    room = s.room("i")
+
+    async def scenario():
+        async with s.client("creator") as creator, s.client("dmember") as member, \
+                s.client("guest2") as invitee:
+            await create_instant(creator, room, "Creator")
+            await join(member, room, "Member")                         # a participant
+            member.send_raw(f"<message to='{room}' id='inv1'><x xmlns='{NS_USER}'>"
+                            f"<invite to='{s.jid('guest2')}'><reason>come</reason></invite>"
+                            "</x></message>")                          # allow_user_invites = true
+            got = await invitee.wait_for_stanza(lambda m: m.name == "message"
+                                                and str(m["from"]) == room)
+            invite = got.xml.find(f"{{{NS_USER}}}x/{{{NS_USER}}}invite")
+            assert invite is not None and invite.get("from", "").startswith(s.jid("dmember"))
+            reply = await iq(member, f"{room}/Creator", f"<query xmlns='{NS_DISCO_INFO}'/>")
+            assert error_condition(reply) == "not-allowed"             # allow_query_users = false
+    run(scenario())
+
+
 # closed: members_only, password, logging, maygetmemberlist for participants ----------------
 
 def test_members_only_password_and_logging_defaults(closed_stack):
@@ -296,4 +317,27 @@ def test_maygetmemberlist_participant_allowed_visitor_refused(closed_stack):
                                "nick='Member'/></query>", type="set")
             assert devoice["type"] == "result"
             assert error_condition(await member_list(member, room)) == "forbidden"   # a visitor
+    run(scenario())
+
+
+def test_defaults_keep_invites_to_admins_and_let_occupants_query_each_other(closed_stack):
+    s = closed_stack
+    room = s.room("q")
+
+    async def scenario():
+        async with s.client("creator") as creator, s.client("dmember") as member:
+            await create_instant(creator, room, "Creator")
+            await join(member, room, "Member", extra=PASSWORD_X)
+            member.send_raw(f"<message to='{room}' id='inv2'><x xmlns='{NS_USER}'>"
+                            f"<invite to='{s.jid('guest')}'/></x></message>")
+            err = await member.wait_for_stanza(lambda m: m.name == "message" and m["id"] == "inv2")
+            assert error_condition(err) == "forbidden"      # allow_user_invites default: false
+            reply = await iq(member, f"{room}/Creator", f"<query xmlns='{NS_DISCO_INFO}'/>")
+            assert error_condition(reply) != "not-allowed"
+            # forwarded (allow_query_users default: true): the occupant's client got it
+            # from the asker's room JID (its answer, whatever it is, goes back the same way)
+            forwarded = await creator.wait_for_stanza(
+                lambda q: q.name == "iq" and str(q["from"]) == f"{room}/Member"
+                and q.xml.find(f"{{{NS_DISCO_INFO}}}query") is not None)
+            assert forwarded["type"] == "get"
     run(scenario())
