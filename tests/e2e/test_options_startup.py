@@ -18,6 +18,7 @@ from actors.settings import HostSettings, ServiceSettings
 from persistence.records import RoomRecord
 from raymuc.startup_rooms import (DENSE_ROOM_BYTES, ROOM_PROCESS_BYTES, StartupPlan,
                                   load_permanent_rooms, memory_cap)
+from gateway.announce import online_rooms
 from tests.e2e.muc import create_instant
 from tests.e2e.muc_flow import NS_DISCO_INFO, iq
 from tests.e2e.options_stack import OptionsStack
@@ -124,6 +125,8 @@ def test_loader_streams_in_batches_and_stops_at_the_cap(ray_session, embedded_mo
             host = ray.get_actor(f"room-host-{n:03d}", namespace=settings.namespace)
             loaded.update(ray.get(host.room_jids.remote()))
         assert loaded == set(jids[:3])                         # the first three, in JID order
+        # the live room directory the service announcements use, for dense placement
+        assert asyncio.run(online_rooms(placement, domain)) == jids[:3]
         batches = [r.getMessage() for r in caplog.records if "startup_rooms.batch" in r.getMessage()]
         assert len(batches) == 2                               # 2 + 1 (capped), never all 5
         assert any("startup_rooms.capped started=3 cap=3" in r.getMessage() for r in caplog.records)
