@@ -53,7 +53,8 @@ class Deferred:
         self.room_log = RoomLog(s.room_log) if getattr(s, "room_log", None) else None
         self._gateway = None
         self._push_order = asyncio.Lock()
-        self._logging: weakref.WeakSet = weakref.WeakSet()     # rooms that logged here
+        self._origin = weakref.WeakKeyDictionary()     # room -> "created" | "started" here
+        self._logged: weakref.WeakSet = weakref.WeakSet()      # rooms that logged here
 
     def take(self, room, eff, logs: list) -> bool:
         """Handle a shell effect this module owns; False if it is not one of them."""
@@ -117,11 +118,15 @@ class Deferred:
 
     # room log -------------------------------------------------------------------------
     async def write_log(self, room, events: list[LogEvent]) -> None:
-        if self.room_log is None or not events:
+        """Called after every command of a room (its first one tells how it came to be)."""
+        if self.room_log is None:
             return
-        if room not in self._logging:          # its first line since this process has it
-            self._logging.add(room)
-            events = [existence("started" if room.persisted else "created"), *events]
+        origin = self._origin.setdefault(room, "started" if room.persisted else "created")
+        if not events:
+            return
+        if room not in self._logged:           # its first line since this process has it
+            self._logged.add(room)
+            events = [existence(origin), *events]
         info = RoomInfo(room.jid, room.config.title, room.subject, room.subject_author)
         try:
             await asyncio.to_thread(self.room_log.write, info, events, time.time())
