@@ -111,7 +111,8 @@ def handle_ping(room, cmd: c.Ping, env: Env, out: Outbox) -> None:
     if cmd.nick:
         occ = room.occupant_of(cmd.sender)
         if occ is None:
-            raise Refused("not-acceptable", "You are not currently connected to this room")
+            raise Refused("not-acceptable", "You are not currently connected to this room",
+                          type="cancel")         # as XEP-0410's example
         if occ.nick != cmd.nick:
             handle_iq_to_occupant(room, c.IqToOccupant(
                 cmd.sender, cmd.id, cmd.nick, "get", f"<ping xmlns='{NS_PING}'/>", NS_PING),

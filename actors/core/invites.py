@@ -48,6 +48,11 @@ def handle_invite(room, cmd: c.Invite, env: Env, out: Outbox) -> None:
                                        "members-only room")
     elif occ.role is not Role.MODERATOR and not room.config.allow_user_invites:
         raise Refused("forbidden", "Only moderators may invite others to this room")
+    for invitee, _ in cmd.invitees:
+        # Rooms take no invitations: one sent to a room would come back here as an
+        # invitation "from" the room (a loop); occupant-JID invitations aren't supported.
+        if invitee.split("/", 1)[0].rpartition("@")[2] == room.policy.service:
+            raise Refused("bad-request", "Invite people by their own JID, not a room's")
     password = room.config.password if room.config.password_protected else None
     for invitee, reason in cmd.invitees:
         bare = bare_of(invitee)

@@ -130,3 +130,12 @@ def test_invitation_of_a_present_member_in_members_only_room_does_not_rebroadcas
     d.join(BOB, "Bob")
     out = d.send(invite(OWNER, "bob@localhost"))
     assert not [s for s in to(out, OWNER) if isinstance(s, PresenceOut)]
+
+
+def test_invitations_to_rooms_or_occupant_jids_are_refused():
+    d = Driver()
+    for jid in ("other@conference.localhost", "room@conference.localhost/Nick",
+                "conference.localhost"):
+        out = d.send(invite(OWNER, HECATE, jid))
+        assert errors(out, OWNER) == ["bad-request"]
+        assert to(out, HECATE) == []            # all or nothing

@@ -141,7 +141,8 @@ def test_self_ping_from_a_second_session_of_the_nick():
 def test_self_ping_from_a_non_occupant_is_not_acceptable():
     d = Driver()
     d.join(BOB, "Bob")
-    assert errors(d.send(c.Ping(CAROL, "s2c1", "Bob")), CAROL) == ["not-acceptable"]
+    [err] = to(d.send(c.Ping(CAROL, "s2c1", "Bob")), CAROL)
+    assert (err.error.condition, err.error.type, err.nick) == ("not-acceptable", "cancel", "Bob")
     assert errors(d.send(c.Ping(CAROL, "s2c2", "Carol")), CAROL) == ["not-acceptable"]
 
 
