@@ -46,7 +46,8 @@ def test_error_answers_are_routed_back_too():
     d = Driver()
     d.join(BOB, "Bob")
     new_id = forwarded(d.send(query(OWNER, "Bob")), BOB).id
-    err = "<error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"
+    err = ("<error type='cancel'>"
+           "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>")
     iq = forwarded(d.send(c.IqResponseFromOccupant(BOB, new_id, "error", err)), OWNER)
     assert (iq.id, iq.type, iq.payload) == ("v1", "error", err)
 
@@ -66,7 +67,8 @@ def test_answer_after_the_target_changed_nick_comes_from_the_addressed_nick():
     d.join(BOB, "Bob")
     new_id = forwarded(d.send(query(OWNER, "Bob")), BOB).id
     d.send(c.Presence(BOB, "Robert", True))
-    assert forwarded(d.send(c.IqResponseFromOccupant(BOB, new_id, "result", "")), OWNER).nick == "Bob"
+    answer = d.send(c.IqResponseFromOccupant(BOB, new_id, "result", ""))
+    assert forwarded(answer, OWNER).nick == "Bob"
 
 
 def test_vcard_queries_go_to_the_bare_jid_and_its_server_may_answer():

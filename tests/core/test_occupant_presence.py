@@ -86,7 +86,8 @@ def test_nick_change_moves_every_session_of_the_occupant():
 def test_status_change_is_broadcast_with_show_and_status():
     d = Driver()
     d.join(BOB, "Bob")
-    out = d.send(presence(BOB, "Bob", status="gone where the goblins go", payload="<show>xa</show>"))
+    out = d.send(presence(BOB, "Bob", status="gone where the goblins go",
+                          payload="<show>xa</show>"))
     for jid in (OWNER, BOB):
         [p] = presences(out, jid)
         assert (p.status, p.payload) == ("gone where the goblins go", "<show>xa</show>")

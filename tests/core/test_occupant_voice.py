@@ -47,7 +47,8 @@ def test_voice_request_reaches_every_moderator_as_an_approval_form():
 def test_voice_request_from_someone_with_voice_or_outside_is_refused():
     d = moderated()
     assert errors(d.send(c.VoiceRequest(OWNER)), OWNER) == ["not-allowed"]
-    assert errors(d.send(c.VoiceRequest("eve@localhost/e")), "eve@localhost/e") == ["not-acceptable"]
+    eve = "eve@localhost/e"
+    assert errors(d.send(c.VoiceRequest(eve)), eve) == ["not-acceptable"]
 
 
 def test_moderator_approval_grants_voice_with_a_presence_to_all():

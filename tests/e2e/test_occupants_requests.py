@@ -9,7 +9,7 @@ import pytest
 from tests.e2e.admin_room import admin_ok, clients, item, listed, run, users  # noqa: F401
 from tests.e2e.muc import NS_USER, codes, is_from, join, say
 from tests.e2e.muc_flow import error_of, iq, presence_from
-from tests.e2e.occupant_flow import (NS_MUC_REGISTER, NS_REGISTER, NS_REQUEST, body, create,
+from tests.e2e.occupant_flow import (NS_MUC_REGISTER, NS_REGISTER, NS_REQUEST, create,
                                      data_form, error_reply, form_values, iq_reply, message,
                                      message_from, next_id, presence_of, submit_form,
                                      user_x_child)
