@@ -1,0 +1,65 @@
+"""Sizes and durations of a benchmark run: the full run (the issue's figures, < 15 min on
+2 cores) and a quick one for developing the harness. Any field can be overridden from
+the command line (`--set name=value`)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str = "full"
+    big_room: int = 200             # scenarios 2, 3, 4: clients in the one room
+    s1_rooms: int = 5
+    s1_room_size: int = 10
+    s1_rate: float = 100.0          # messages/s, all rooms together
+    s2_rate: float = 20.0
+    warmup: float = 3.0             # seconds before the measured window
+    duration: float = 12.0          # measured window of scenarios 1 and 2
+    s3_start_rate: float = 20.0
+    s3_factor: float = 1.5
+    s3_max_steps: int = 7
+    s3_refine: int = 1              # bisection steps between the last pass and the first fail
+    s3_warmup: float = 2.0
+    s3_duration: float = 6.0
+    s3_p99_ms: float = 100.0
+    s3_min_delivery: float = 0.9    # delivered/offered deliveries for a step to pass
+    cold_rooms: int = 50
+    density_rooms: int = 30         # scenario 6 with one actor per room (a process each)
+    density_rooms_dense: int = 400  # scenario 6 for RayMUC with dense placement
+    density_rooms_server: int = 2000  # scenario 6 for Prosody's and ejabberd's MUC (lumpy allocators)
+    density_clients: int = 10       # occupants; each sits alone in many rooms
+    setup_concurrency: int = 8      # parallel logins / room creations
+    body_padding: int = 60          # characters of filler text in each groupchat body
+    drain: float = 5.0              # seconds to wait for late deliveries after a window
+    dense_rooms_per_actor: int = 100
+    max_minutes: float = 15.0       # the run skips what no longer fits
+
+    @property
+    def accounts(self) -> int:
+        return max(self.big_room, self.s1_rooms * self.s1_room_size, self.density_clients) + 4
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def with_overrides(self, pairs: list[str]) -> "Profile":
+        kinds = {f.name: f.type for f in fields(self)}
+        changes = {}
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep or key not in kinds or key == "name":
+                raise ValueError(f"--set {pair!r}: expected NAME=VALUE with NAME one of "
+                                 f"{', '.join(k for k in kinds if k != 'name')}")
+            caster = {"int": int, "float": float}.get(str(kinds[key]), str)
+            try:
+                changes[key] = caster(value)
+            except ValueError:
+                raise ValueError(f"--set {pair!r}: {value!r} is not a valid {kinds[key]}") from None
+        return replace(self, **changes)
+
+
+FULL = Profile()
+QUICK = Profile(name="quick", big_room=20, s1_rooms=2, s1_room_size=5, s1_rate=20.0, s2_rate=5.0,
+                warmup=1.0, duration=4.0, s3_start_rate=5.0, s3_factor=2.0, s3_max_steps=3, s3_refine=0,
+                s3_warmup=1.0, s3_duration=3.0, cold_rooms=5, density_rooms=4, density_rooms_dense=40, density_rooms_server=200,
+                density_clients=4, drain=3.0, dense_rooms_per_actor=8, max_minutes=10.0)

@@ -1,0 +1,73 @@
+"""Operator actions the benchmark needs on a running RayMUC, as a separate Ray driver
+(so the load generator's process never imports Ray).
+
+    python -m bench.raytool --session DATA/ray-session.json --rooms-per-actor N cold JID...
+
+`cold` takes stored persistent rooms out of memory, the fallback while RayMUC has no deep
+hibernation command: with one actor per room the room's actor is killed for good (its
+process is gone, as after deep hibernation; the next stanza starts a new actor that
+reloads the room from MongoDB). With dense placement each host holding one of the rooms
+is killed and restarted by Ray (the process comes back empty, so the rooms reload from
+MongoDB; the other rooms of those hosts go cold too). Prints a JSON line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def cold(jids: list[str], rooms_per_actor: int, namespace: str, timeout: float = 60.0) -> dict:
+    import ray
+    from actors.placement import Placement, find_host
+    placement = Placement(namespace, rooms_per_actor)
+    names = sorted({placement.actor_name(jid) for jid in jids})
+    missing, killed = [], []
+    for name in names:
+        handle = find_host(placement, name)
+        if handle is None:
+            missing.append(name)
+            continue
+        ray.kill(handle, no_restart=not placement.dense)
+        killed.append(name)
+    deadline = time.monotonic() + timeout
+    pending = list(killed)
+    while pending and time.monotonic() < deadline:
+        still = []
+        for name in pending:
+            handle = find_host(placement, name)
+            if placement.dense:
+                try:     # restarted and answering, with no room in memory
+                    ray.get(handle.stats.remote(), timeout=5)
+                except Exception:
+                    still.append(name)
+            elif handle is not None:
+                still.append(name)
+        pending = still
+        if pending:
+            time.sleep(0.2)
+    return {"method": "ray.kill host restarted empty" if placement.dense else "ray.kill room actor",
+            "actors_killed": len(killed), "missing": missing, "not_settled": pending}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="benchmark helper attached to RayMUC's Ray session")
+    parser.add_argument("--session", required=True, type=Path)
+    parser.add_argument("--namespace", default="raymuc")
+    parser.add_argument("--rooms-per-actor", type=int, default=1)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("cold", help="take stored rooms out of memory")
+    p.add_argument("jids", nargs="+")
+    args = parser.parse_args(argv)
+    from raymuc import raysession
+    session = raysession.RaySession.from_file(args.session)
+    raysession.connect(session, namespace=args.namespace)
+    result = cold(args.jids, args.rooms_per_actor, args.namespace)
+    print(json.dumps(result), flush=True)
+    return 0 if not result["not_settled"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""Results to files: the JSON as measured, and a Markdown summary with the ratios
+(RayMUC against Prosody's own MUC and against the do-nothing component's ceiling)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RAYMUC = ("raymuc", "raymuc-dense")
+
+
+def write(results: dict, out_dir: Path, stamp: str) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / f"{stamp}.json"
+    md_path = out_dir / f"{stamp}.md"
+    json_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    md_path.write_text(markdown(results))
+    return json_path, md_path
+
+
+def _f(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        digits = 1 if abs(value) >= 10 else 2 if abs(value) >= 1 or value == 0 else 3
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_f(c) for c in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def _scen(results: dict, target: str, key: str) -> dict | None:
+    return results["targets"].get(target, {}).get("scenarios", {}).get(key)
+
+
+def _label(results: dict, target: str) -> str:
+    return results["targets"][target]["info"].get("label", target)
+
+
+def _fanout_rows(results: dict, key: str) -> list[list]:
+    rows = []
+    for name in results["targets"]:
+        s = _scen(results, name, key)
+        if not s:
+            continue
+        lat, cpu = s["latency_ms"], s["cpu_us_per_delivery"]
+        rows.append([_label(results, name), s["offered_deliveries_per_s"], s["delivered_per_s"], lat["p50"],
+                     lat["p95"], lat["p99"], s["lost_pct"], cpu["server"], cpu["muc"], cpu["generator"]])
+    return rows
+
+
+def _ratio(a, b, digits: int = 2):
+    return round(a / b, digits) if a is not None and b else None
+
+
+def ratios(results: dict) -> list[list]:
+    """[check, RayMUC target, value, goal, met?] for the issue's targets."""
+    rows = []
+    for name in RAYMUC:
+        if name not in results["targets"]:
+            continue
+        for key, metric in (("s1_small_rooms", "delivered_per_s"), ("s2_big_room", "delivered_per_s"),
+                            ("s3_max_rate", "max_delivered_per_s")):
+            ours, null = _scen(results, name, key), _scen(results, "null", key)
+            if ours and null:
+                r = _ratio(ours.get(metric), null.get(metric))
+                rows.append([f"{key}: throughput / component ceiling", name, r, ">= 0.90",
+                             None if r is None else ("yes" if r >= 0.9 else "no")])
+            pros = _scen(results, "prosody", key)
+            if ours and pros:
+                lat_key = "latency_ms_at_max" if key == "s3_max_rate" else "latency_ms"
+                r = _ratio((ours.get(lat_key) or {}).get("p99"), (pros.get(lat_key) or {}).get("p99"))
+                rows.append([f"{key}: p99 / Prosody MUC p99", name, r, "<= 1.5",
+                             None if r is None else ("yes" if r <= 1.5 else "no")])
+        c = _scen(results, name, "s5_cold_room")
+        if c:
+            p50 = c["join_ms"]["p50"]
+            rows.append(["s5: cold room p50 ms", name, p50, "< 150",
+                         None if p50 is None else ("yes" if p50 < 150 else "no")])
+        d = _scen(results, name, "s6_live_rooms")
+        if d:
+            n = d["rooms_per_24gib"]
+            rows.append(["s6: live rooms per 24 GiB", name, n, ">= 10,000", "yes" if n >= 10000 else "no"])
+    return rows
+
+
+def cpu_split_rows(results: dict) -> list[list]:
+    rows = []
+    for name in RAYMUC:
+        for key, cpu_key, deliveries_key in (("s1_small_rooms", "cpu_s", None), ("s2_big_room", "cpu_s", None),
+                                             ("s3_max_rate", "cpu_s_at_max", None)):
+            s = _scen(results, name, key)
+            if not s or not s.get(cpu_key):
+                continue
+            cpu = s[cpu_key]
+            wall = cpu.get("wall") or 0
+            cells = [f"{name} {key}"]
+            for group in ("xmpp", "raymuc.driver", "raymuc.gateway", "raymuc.rooms", "raymuc.registry",
+                          "raymuc.ray", "raymuc.storage", "generator"):
+                v = cpu.get(group)
+                cells.append(None if v is None else f"{v:.2f} s ({v / wall * 100:.0f}%)" if wall else v)
+            rows.append(cells)
+    return rows
+
+
+def markdown(results: dict) -> str:
+    meta = results["meta"]
+    out = [f"# RayMUC benchmark — {meta['started']}", ""]
+    m = meta["machine"]
+    out += [f"Machine: {m['cpus']} CPUs, {m['mem_gib']} GiB, {m['kernel']}; load average at start "
+            f"{meta['loadavg_start']}, at end {meta.get('loadavg_end')}. Profile `{meta['profile']['name']}`; "
+            f"run took {meta.get('run_s')} s. Versions: {meta['versions']}.", ""]
+    if meta.get("warning"):
+        out += [f"**{meta['warning']}**", ""]
+    hdr = ["system", "offered/s", "delivered/s", "p50 ms", "p95 ms", "p99 ms", "lost %",
+           "CPU µs/deliv. server", "MUC", "generator"]
+    p = meta["profile"]
+    out += [f"## 1. {p['s1_rooms']} rooms × {p['s1_room_size']} clients, {p['s1_rate']:g} messages/s", ""]
+    out += _table(hdr, _fanout_rows(results, "s1_small_rooms"))
+    out += [f"## 2. One room of {p['big_room']}, {p['s2_rate']:g} messages/s", ""]
+    out += _table(hdr, _fanout_rows(results, "s2_big_room"))
+    out += [f"## 3. Highest rate with p99 < {p['s3_p99_ms']:g} ms (room of {p['big_room']})", ""]
+    rows = []
+    for name in results["targets"]:
+        s = _scen(results, name, "s3_max_rate")
+        if s:
+            lat = s["latency_ms_at_max"] or {}
+            cpu = s["cpu_us_per_delivery_at_max"] or {}
+            rows.append([_label(results, name), s["max_rate_msgs_per_s"], s["max_delivered_per_s"], lat.get("p50"),
+                         lat.get("p99"), cpu.get("server"), cpu.get("muc"), cpu.get("generator"),
+                         s["first_failing_rate"], len(s["steps"])])
+    out += _table(["system", "messages/s", "deliveries/s", "p50 ms", "p99 ms", "CPU µs/deliv. server", "MUC",
+                   "generator", "first failing rate", "steps"], rows)
+    out += [f"## 4. {p['big_room']} clients join one room (first creates it, the rest at once)", ""]
+    rows = []
+    for name in results["targets"]:
+        s = _scen(results, name, "s4_joins")
+        if s:
+            j = s["join_ms"]
+            rows.append([_label(results, name), j["p50"], j["p95"], j["p99"], s["total_s"], s["joins_per_s"],
+                         s["create_ms"]])
+    out += _table(["system", "join p50 ms", "p95 ms", "p99 ms", "all joined s", "joins/s", "room creation ms"], rows)
+    out += [f"## 5. Cold room: join to a stored room not in memory ({p['cold_rooms']} rooms)", ""]
+    rows = []
+    for name in results["targets"]:
+        s = _scen(results, name, "s5_cold_room")
+        if s:
+            j = s["join_ms"]
+            rows.append([_label(results, name), j["p50"], j["p95"], j["max"], s["errors"], s["method"]])
+    out += _table(["system", "p50 ms", "p95 ms", "max ms", "errors", "how the rooms were made cold"], rows)
+    out += ["## 6. Live rooms with one occupant each (memory of every process of the system)", ""]
+    rows = []
+    for name in results["targets"]:
+        s = _scen(results, name, "s6_live_rooms")
+        if s:
+            pr = s["per_room"]
+            rows.append([_label(results, name), s["rooms"], pr["avg_pss_kib"], pr["marginal_pss_kib"],
+                         pr["marginal_uss_kib"], s["memory_before_mib"], s["rooms_per_24gib"],
+                         f"{s['processes_before']} → {s['processes_after']}"])
+    out += _table(["system", "rooms", "avg PSS KiB/room", "marginal PSS KiB/room", "marginal USS KiB/room",
+                   "base MiB", "rooms per 24 GiB", "processes"], rows)
+    out += ["## Targets of issue 7", ""]
+    out += _table(["check", "RayMUC", "value", "goal", "met"], ratios(results))
+    rows = cpu_split_rows(results)
+    if rows:
+        out += ["## Where RayMUC's CPU goes (seconds in the measured window, % of one core)", ""]
+        out += _table(["window", "Prosody", "driver", "gateway actor", "room actors", "registry", "Ray daemons",
+                       "SecantusDB", "generator"], rows)
+    problems = [(n, k, v) for n, t in results["targets"].items() for k, v in t.get("errors", {}).items()]
+    problems += [(n, k, f"skipped: {v}") for n, t in results["targets"].items() for k, v in t.get("skipped", {}).items()]
+    problems += [(n, "target", v) for n, v in results.get("not_run", {}).items()]
+    if problems:
+        out += ["## Not measured", ""] + [f"- {n} {k}: {v}" for n, k, v in problems] + [""]
+    return "\n".join(out)

@@ -1,0 +1,82 @@
+"""Runs the selected scenarios against one target, within a time budget.
+
+Order: 1, 4, 2, 3, 6, 5. Scenario 4's big room is reused by 2 and 3 (its clients stay
+inside); 5 comes last because it may restart the XMPP server. A failing scenario is
+recorded and the next one still runs; what no longer fits in the budget is skipped.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+
+from bench.profile import Profile
+from bench.scenarios import cold, density, fanout, joins
+from bench.scenarios.common import Ctx, create_room, join_all
+from bench.targets import Target
+from bench.xmppload.load import RoomLoad
+
+log = logging.getLogger("bench.runner")
+ORDER = (1, 4, 2, 3, 6, 5)
+TITLES = {
+    1: "s1_small_rooms", 2: "s2_big_room", 3: "s3_max_rate", 4: "s4_joins", 5: "s5_cold_room",
+    6: "s6_live_rooms",
+}
+
+
+async def run_target(target: Target, profile: Profile, selected: set[int], budget_s: float) -> dict:
+    ctx = Ctx(target, profile)
+    deadline = time.monotonic() + budget_s
+    wanted = [s for s in ORDER if s in selected and s in target.scenarios]
+    out: dict = {"info": target.info(), "scenarios": {}, "errors": {}, "skipped": {},
+                 "budget_s": round(budget_s, 1)}
+    big: RoomLoad | None = None
+    try:
+        pool: list = []
+        if any(s in wanted for s in (1, 2, 3, 4)):
+            size = max(profile.big_room, profile.s1_rooms * profile.s1_room_size)
+            began = time.perf_counter()
+            pool = await ctx.connect(list(range(size)), "load")
+            out["login_s"] = round(time.perf_counter() - began, 2)
+        for number in wanted:
+            title = TITLES[number]
+            left = deadline - time.monotonic()
+            if left < 5:
+                out["skipped"][title] = "time budget of this target used up"
+                log.warning("bench.skip target=%s scenario=%s reason=budget", target.name, title)
+                continue
+            log.info("bench.scenario target=%s scenario=%s budget_left_s=%.0f", target.name, title, left)
+            began = time.perf_counter()
+            try:
+                if number == 1:
+                    result = await asyncio.wait_for(fanout.small_rooms(ctx, pool), left)
+                elif number == 4:
+                    result, big = await asyncio.wait_for(joins.big_room_joins(ctx, pool[:profile.big_room]), left)
+                elif number in (2, 3):
+                    if big is None:
+                        big = await asyncio.wait_for(_fill_big_room(ctx, pool[:profile.big_room]), left)
+                    run = fanout.big_room_steady if number == 2 else fanout.max_rate
+                    result = await asyncio.wait_for(run(ctx, big), deadline - time.monotonic())
+                elif number == 6:
+                    result = await asyncio.wait_for(density.live_rooms(ctx, 0), left)
+                else:
+                    result = await asyncio.wait_for(cold.cold_rooms(ctx, 0, 1), left)
+                result["scenario_s"] = round(time.perf_counter() - began, 1)
+                out["scenarios"][title] = result
+            except asyncio.TimeoutError:
+                out["errors"][title] = "did not finish within the target's time budget"
+                log.error("bench.timeout target=%s scenario=%s", target.name, title)
+            except Exception as exc:
+                out["errors"][title] = f"{type(exc).__name__}: {exc}"[:2000]
+                log.error("bench.failed target=%s scenario=%s\n%s", target.name, title, traceback.format_exc())
+    finally:
+        await ctx.close_all()
+    return out
+
+
+async def _fill_big_room(ctx: Ctx, clients: list) -> RoomLoad:
+    jid = ctx.room("big")
+    await create_room(clients[0], jid, "n0")
+    await join_all(clients[1:], jid, "n", start=1)
+    return RoomLoad(jid, clients)

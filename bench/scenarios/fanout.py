@@ -1,0 +1,113 @@
+"""Scenarios 1-3: groupchat fan-out at a fixed rate, and the highest rate that keeps p99
+fan-out latency under the bound."""
+from __future__ import annotations
+
+import asyncio
+
+from bench.procstat import CpuMeter
+from bench.scenarios.common import Ctx, cpu_figures, create_room, join_all
+from bench.xmppload.client import LeanClient
+from bench.xmppload.load import LoadOutcome, RoomLoad, run_load
+from bench.xmppload.metrics import FanoutRecorder, summary_ms
+
+
+async def measure(ctx: Ctx, rooms: list[RoomLoad], rate: float, warmup: float, duration: float) -> dict:
+    """One window of open-loop load; throughput, latency, losses and the CPU split."""
+    recorder = FanoutRecorder()
+    meter = CpuMeter(ctx.target.groups)
+    cpu: dict = {}
+
+    def frame(event: str) -> None:
+        if event == "start":
+            meter.start()
+        else:
+            cpu.update(meter.stop())
+    outcome: LoadOutcome = await run_load(rooms, rate, warmup, duration, recorder,
+                                          padding="x" * ctx.profile.body_padding,
+                                          drain=ctx.profile.drain, on_window=frame)
+    offered = rate * sum(r.occupants for r in rooms) / len(rooms)
+    delivered = outcome.window_deliveries / outcome.window_s if outcome.window_s else 0.0
+    lost = outcome.expected_in_window - outcome.received_of_window
+    return {
+        "rate_msgs_per_s": rate,
+        "offered_deliveries_per_s": round(offered, 1),
+        "delivered_per_s": round(delivered, 1),
+        "latency_ms": summary_ms(recorder.latencies),
+        "lost_pct": round(100 * lost / outcome.expected_in_window, 2) if outcome.expected_in_window else None,
+        "window_s": outcome.window_s,
+        "sent_in_window": outcome.sent_in_window,
+        "generator_max_send_lag_ms": outcome.max_send_lag_ms,
+        **cpu_figures(cpu, outcome.window_deliveries, ctx.target),
+    }
+
+
+async def small_rooms(ctx: Ctx, clients: list[LeanClient]) -> dict:
+    """Scenario 1: s1_rooms rooms of s1_room_size occupants, s1_rate messages/s in all."""
+    p = ctx.profile
+    loads = []
+    for r in range(p.s1_rooms):
+        members = clients[r * p.s1_room_size:(r + 1) * p.s1_room_size]
+        loads.append(RoomLoad(ctx.room("s1", r), members))
+
+    async def setup(load: RoomLoad) -> None:
+        await create_room(load.members[0], load.jid, "n0")
+        await join_all(load.members[1:], load.jid, "n", start=1)
+    await asyncio.gather(*(setup(load) for load in loads))
+    result = await measure(ctx, loads, p.s1_rate, p.warmup, p.duration)
+    return {"rooms": p.s1_rooms, "room_size": p.s1_room_size, **result}
+
+
+async def big_room_steady(ctx: Ctx, room: RoomLoad) -> dict:
+    """Scenario 2: the big room (joined in scenario 4) at s2_rate messages/s."""
+    p = ctx.profile
+    result = await measure(ctx, [room], p.s2_rate, p.warmup, p.duration)
+    return {"room_size": room.occupants, **result}
+
+
+def _passes(step: dict, p) -> bool:
+    p99 = step["latency_ms"]["p99"]
+    offered = step["offered_deliveries_per_s"]
+    return (p99 is not None and p99 < p.s3_p99_ms and (step["lost_pct"] or 0.0) < 1.0
+            and step["delivered_per_s"] >= p.s3_min_delivery * offered)
+
+
+async def max_rate(ctx: Ctx, room: RoomLoad) -> dict:
+    """Scenario 3: raise the rate geometrically until a step fails (p99 over the bound,
+    losses, or delivering under s3_min_delivery of the offer), then bisect s3_refine times."""
+    p = ctx.profile
+    steps, best, failed_rate = [], None, None
+    rate = p.s3_start_rate
+    for _ in range(p.s3_max_steps):
+        step = await measure(ctx, [room], rate, p.s3_warmup, p.s3_duration)
+        step["pass"] = _passes(step, p)
+        steps.append(step)
+        if not step["pass"]:
+            failed_rate = rate
+            break
+        best = step
+        rate *= p.s3_factor
+        await asyncio.sleep(1.0)        # let the last backlog clear before the next step
+    low = best["rate_msgs_per_s"] if best else None
+    for _ in range(p.s3_refine if (low is not None and failed_rate is not None) else 0):
+        await asyncio.sleep(2.0)
+        mid = round((low + failed_rate) / 2, 1)
+        step = await measure(ctx, [room], mid, p.s3_warmup, p.s3_duration)
+        step["pass"] = _passes(step, p)
+        steps.append(step)
+        if step["pass"]:
+            best, low = step, mid
+        else:
+            failed_rate = mid
+    return {
+        "room_size": room.occupants,
+        "p99_bound_ms": p.s3_p99_ms,
+        "max_rate_msgs_per_s": best["rate_msgs_per_s"] if best else None,
+        "max_delivered_per_s": best["delivered_per_s"] if best else None,
+        "latency_ms_at_max": best["latency_ms"] if best else None,
+        "cpu_us_per_delivery_at_max": best["cpu_us_per_delivery"] if best else None,
+        "cpu_split_s_at_max": best["cpu_split_s"] if best else None,
+        "cpu_s_at_max": best["cpu_s"] if best else None,
+        "first_failing_rate": failed_rate,
+        "capped_by_steps": failed_rate is None,
+        "steps": steps,
+    }
