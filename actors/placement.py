@@ -33,6 +33,23 @@ class Placement:
         return f"room-host-{int.from_bytes(digest, 'big') % self.host_count:03d}"
 
 
+ROOM_RESOURCE = "raymuc_room"     # advertised by the Kubernetes worker group (k8s/raycluster.yaml)
+_advertised: dict[str, bool] = {}
+
+
+def advertised(resource: str) -> bool:
+    """Whether the cluster offers a custom resource; asked once per process."""
+    if resource not in _advertised:
+        import ray
+        _advertised[resource] = resource in ray.cluster_resources()
+    return _advertised[resource]
+
+
+def custom_resources(resource: str, amount: float) -> dict:
+    """Ask for a custom resource only where the cluster has it, so local runs still place."""
+    return {"resources": {resource: amount}} if advertised(resource) else {}
+
+
 def host_class():
     import ray
     from actors.host import RoomHost
@@ -50,5 +67,6 @@ def find_host(placement: Placement, name: str):
 
 def get_or_create_host(placement: Placement, name: str, settings):
     """Create the named host unless it exists (two gateways can't make two)."""
-    return host_class().options(name=name, namespace=placement.namespace,
-                                get_if_exists=True, **HOST_OPTIONS).remote(settings, name)
+    return host_class().options(name=name, namespace=placement.namespace, get_if_exists=True,
+                                **HOST_OPTIONS, **custom_resources(ROOM_RESOURCE, 1)
+                                ).remote(settings, name)

@@ -59,10 +59,16 @@ class GatewayActor:
         return dict(self.gateway.router.stats) if self.gateway else {}
 
 
+DRIVER_RESOURCE = "raymuc_driver"   # the driver pod on Kubernetes: XMPP leaves from there
+
+
 def start_gateway(namespace: str, spec: dict):
     import ray
+    from actors.placement import custom_resources
     actor = ray.remote(GatewayActor).options(name=GATEWAY_NAME, namespace=namespace,
-                                             **GATEWAY_OPTIONS).remote(spec)
+                                             **GATEWAY_OPTIONS,
+                                             **custom_resources(DRIVER_RESOURCE, 0.1)
+                                             ).remote(spec)
     ray.get(actor.ensure_started.remote())
     return actor
 

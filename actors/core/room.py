@@ -40,7 +40,7 @@ class Room:
         self.occupants: dict[str, Occupant] = {}
         self.sessions: dict[str, str] = {}          # full JID -> nick
         self.history = History(policy.history_size)
-        self.pending_iqs: dict[str, tuple[str, str, str]] = {}
+        self.pending_iqs: dict = {}                  # forwarding.PendingIq by rewritten id
         self.closed = False
         self.persisted = version > 0
         self._dirty = False
