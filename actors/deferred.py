@@ -92,6 +92,7 @@ class Deferred:
             return                             # closed meanwhile: nothing is held any more
         reply = await self.host.handle(room_jid, c.Tick())
         await self.push(room_jid, reply.effects)
+        self._retire_if_idle(room_jid)         # e.g. a held leave emptied the room
 
     # external authentication ------------------------------------------------------------
     def check(self, room_jid: str, presence: c.Presence) -> None:
@@ -115,6 +116,20 @@ class Deferred:
             log.exception("http_auth.failed room=%s user=%s", room_jid, presence.sender)
         finally:
             self.host.inflight -= 1
+        self._retire_if_idle(room_jid)         # e.g. a refused creation: no room here
+
+    def _retire_if_idle(self, room_jid: str) -> None:
+        """A host of this one room (the actor is named by it) left empty by work done
+        outside a stanza's call: no reply told the router, so it asks itself to retire,
+        as the router would (retire() checks again that nothing is in flight)."""
+        h = self.host
+        if h.name != room_jid or h.rooms or h.inflight or h.retired:
+            return
+        try:
+            import ray
+            ray.get_runtime_context().current_actor.retire.remote()
+        except Exception:       # not running as a Ray actor (tests)
+            pass
 
     # room log -------------------------------------------------------------------------
     async def write_log(self, room, events: list[LogEvent]) -> None:

@@ -164,3 +164,22 @@ def test_an_unreachable_service_refuses_with_service_unavailable(stack, checker)
         run(scenario())
     finally:
         checker.start(port)
+
+
+def test_a_refused_creation_leaves_no_room_process_behind(stack, checker):
+    room = stack.room("refused")
+
+    async def scenario():
+        async with stack.client("dave") as d:
+            # the check outlasts request_timeout (1.5 s): the gateway's request to retire
+            # the room's empty host came while it was in flight and was refused
+            pres = await join(d, room, "Dave", extra=password("hang"))
+            assert error_condition(pres) == "service-unavailable", pres
+            # then the host retired itself (Dave stays online: no later stanza of his,
+            # such as the unavailable presence his server sends when he goes, does it)
+            for _ in range(10):
+                shown = await asyncio.to_thread(stack.raymuc, "room", room)
+                if "not running" in shown.stdout:
+                    break
+            assert "not running" in shown.stdout, shown.stdout + shown.stderr
+    run(scenario())
