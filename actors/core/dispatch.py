@@ -10,6 +10,7 @@ from .owner import handle_owner_get, handle_owner_set
 from .presence import handle_presence
 from .rate_limits import handle_tick, shaped_message, shaped_presence
 from .register import handle_register_get, handle_register_set
+from .shutdown import handle_shutdown
 from .voice import handle_voice_approval, handle_voice_request
 
 HANDLERS = {
@@ -34,4 +35,5 @@ HANDLERS = {
     c.IqToOccupant: handle_iq_to_occupant,
     c.IqResponseFromOccupant: handle_iq_response,
     c.StanzaError: handle_stanza_error,
+    c.Shutdown: handle_shutdown,          # deep hibernation, operator's stop
 }
