@@ -27,6 +27,7 @@ from actors.core.room import Room
 from actors.core.state import Env
 from actors.conferences import HostConferences
 from actors.deferred import Deferred
+from actors.lifecycle import HostLifecycle, LifecycleMethods
 from actors.protocol import RETIRED, HostReply
 from actors.records import to_record, to_snapshot
 from actors.settings import HostSettings
@@ -36,7 +37,7 @@ log = logging.getLogger("raymuc.host")
 _PERSIST_ATTEMPTS = 3
 
 
-class RoomHost:
+class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/lifecycle.py
     def __init__(self, settings: HostSettings, name: str = ""):
         self.settings = settings
         self.name = name
@@ -50,8 +51,11 @@ class RoomHost:
         self.conferences = HostConferences(settings.namespace, name, self.rooms)
         # timers (WakeUp), HTTP password checks, the room log: actors/deferred.py
         self.deferred = Deferred(self)
+        # hibernation and the supervisor's room directory: actors/lifecycle.py
+        self.lifecycle = HostLifecycle(self)
         if _restarted_by_ray():
             self.conferences.after_restart()
+            self.lifecycle.after_restart()
 
     @property
     def store(self) -> RoomStore:
@@ -67,7 +71,9 @@ class RoomHost:
         try:
             lock = self.locks.setdefault(room_jid, asyncio.Lock())
             async with lock:
+                self.lifecycle.touch(room_jid)       # wakes a hibernated room
                 effects = await self._handle_locked(room_jid, cmd)
+                self.lifecycle.after(room_jid)
         finally:
             self.inflight -= 1
         if room_jid not in self.rooms and not lock.locked():
@@ -127,6 +133,7 @@ class RoomHost:
             room = Room.restore(service.policy, to_snapshot(record))
             self.rooms[room_jid] = room
             self.counters["recreations"] += 1
+            self.lifecycle.restored(room_jid)        # mod_muc_process_recreations_count
             log.info("room.recreated room=%s version=%s", room_jid, record.version)
             return room, room.handle(cmd, env)
         if not joining:
@@ -205,6 +212,8 @@ class RoomHost:
             if record is None:
                 return False
             self.rooms[room_jid] = Room.restore(service.policy, to_snapshot(record))
+            self.lifecycle.restored(room_jid)
+            self.lifecycle.after(room_jid)
             log.info("room.preloaded room=%s version=%s", room_jid, record.version)
             return True
 

@@ -35,6 +35,9 @@ class HostSettings:
     namespace: str = "raymuc"
     room_log: RoomLogSettings | None = None           # [modules.mod_muc_log]; None: not logged
     http_auth: AuthPool | None = None                 # the pool named by http_auth_pool
+    hibernate_timeout: int | None = 90000             # ms idle before a room hibernates; None = never
+    hibernated_room_timeout: int | None = None        # ms hibernated before deep hibernation; None = never
+    directory_renew: float = 30.0                     # s between a host's full reports to the supervisor
     extra: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     def service_for(self, room_jid: str) -> ServiceSettings | None:
