@@ -135,8 +135,8 @@ def _role(pid: int, driver: int) -> str:
         return "raymuc.gateway"
     if line.startswith("ray::RoomHost"):
         return "raymuc.rooms"
-    if line.startswith("ray::ConferenceRegistry"):
-        return "raymuc.registry"
+    if line.startswith("ray::ConferenceRegistry") or line.startswith("ray::Supervisor"):
+        return "raymuc.registry"     # service-wide bookkeeping actors
     if "secantus" in line.lower():
         return "raymuc.storage"
     return "raymuc.ray"

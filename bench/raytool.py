@@ -3,8 +3,9 @@
 
     python -m bench.raytool --session DATA/ray-session.json --rooms-per-actor N cold JID...
 
-`cold` takes stored persistent rooms out of memory, the fallback while RayMUC has no deep
-hibernation command: with one actor per room the room's actor is killed for good (its
+`cold` takes stored persistent rooms out of memory: by RayMUC's deep hibernation
+(actors.supervisor.operate, what `raymuc hibernate` calls) when it exists, else (or with
+--kill) by force: with one actor per room the room's actor is killed for good (its
 process is gone, as after deep hibernation; the next stanza starts a new actor that
 reloads the room from MongoDB). With dense placement each host holding one of the rooms
 is killed and restarted by Ray (the process comes back empty, so the rooms reload from
@@ -19,10 +20,39 @@ import time
 from pathlib import Path
 
 
-def cold(jids: list[str], rooms_per_actor: int, namespace: str, timeout: float = 60.0) -> dict:
-    import ray
-    from actors.placement import Placement, find_host
+def hibernate(jids: list[str], placement) -> dict | None:
+    """Deep hibernation through RayMUC's own operator API (`raymuc hibernate`), all rooms
+    from this one driver; None when this RayMUC has no such API."""
+    try:
+        from actors.supervisor import operate
+    except ImportError:
+        return None
+    failed = []
+    for jid in jids:
+        result = operate(placement, jid, "hibernate")
+        if not result.get("done"):
+            failed.append({"room": jid, **{k: str(v) for k, v in result.items()}})
+    return {"method": "deep hibernation (raymuc hibernate)", "rooms": len(jids), "failed": failed,
+            "not_settled": []}
+
+
+def cold(jids: list[str], rooms_per_actor: int, namespace: str, timeout: float = 60.0,
+         allow_hibernate: bool = True) -> dict:
+    from actors.placement import Placement
     placement = Placement(namespace, rooms_per_actor)
+    result = hibernate(jids, placement) if allow_hibernate else None
+    if result is not None and not result["failed"]:
+        return result
+    fallback = kill(jids, placement, timeout)
+    if result is not None:
+        fallback["hibernate_failed"] = result["failed"][:3]
+    return fallback
+
+
+def kill(jids: list[str], placement, timeout: float) -> dict:
+    """The fallback: ray.kill the hosts (see the module docstring)."""
+    import ray
+    from actors.placement import find_host
     names = sorted({placement.actor_name(jid) for jid in jids})
     missing, killed = [], []
     for name in names:
@@ -48,7 +78,8 @@ def cold(jids: list[str], rooms_per_actor: int, namespace: str, timeout: float =
         pending = still
         if pending:
             time.sleep(0.2)
-    return {"method": "ray.kill host restarted empty" if placement.dense else "ray.kill room actor",
+    how = "ray.kill host restarted empty" if placement.dense else "ray.kill room actor"
+    return {"method": f"no deep hibernation available, fallback: {how}",
             "actors_killed": len(killed), "missing": missing, "not_settled": pending}
 
 
@@ -59,12 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rooms-per-actor", type=int, default=1)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("cold", help="take stored rooms out of memory")
+    p.add_argument("--kill", action="store_true", help="ray.kill even when deep hibernation exists")
     p.add_argument("jids", nargs="+")
     args = parser.parse_args(argv)
     from raymuc import raysession
     session = raysession.RaySession.from_file(args.session)
     raysession.connect(session, namespace=args.namespace)
-    result = cold(args.jids, args.rooms_per_actor, args.namespace)
+    result = cold(args.jids, args.rooms_per_actor, args.namespace, allow_hibernate=not args.kill)
     print(json.dumps(result), flush=True)
     return 0 if not result["not_settled"] else 1
 

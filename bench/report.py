@@ -85,7 +85,8 @@ def ratios(results: dict) -> list[list]:
         d = _scen(results, name, "s6_live_rooms")
         if d:
             n = d["rooms_per_24gib"]
-            rows.append(["s6: live rooms per 24 GiB", name, n, ">= 10,000", "yes" if n >= 10000 else "no"])
+            rows.append(["s6: live rooms per 24 GiB", name, n, ">= 10,000",
+                         None if n is None else ("yes" if n >= 10000 else "no")])
     return rows
 
 
@@ -115,6 +116,9 @@ def markdown(results: dict) -> str:
     out += [f"Machine: {m['cpus']} CPUs, {m['mem_gib']} GiB, {m['kernel']}; load average at start "
             f"{meta['loadavg_start']}, at end {meta.get('loadavg_end')}. Profile `{meta['profile']['name']}`; "
             f"run took {meta.get('run_s')} s. Versions: {meta['versions']}.", ""]
+    if meta.get("generator_parse_us_per_stanza") is not None:
+        out += [f"Load client: {meta['generator_parse_us_per_stanza']} µs CPU to split and read one received "
+                "groupchat (scanner + marker, measured at start); its total CPU is the 'generator' column.", ""]
     if meta.get("warning"):
         out += [f"**{meta['warning']}**", ""]
     hdr = ["system", "offered/s", "delivered/s", "p50 ms", "p95 ms", "p99 ms", "lost %",
@@ -158,19 +162,30 @@ def markdown(results: dict) -> str:
     for name in results["targets"]:
         s = _scen(results, name, "s6_live_rooms")
         if s:
-            pr = s["per_room"]
-            rows.append([_label(results, name), s["rooms"], pr["avg_pss_kib"], pr["marginal_pss_kib"],
-                         pr["marginal_uss_kib"], s["memory_before_mib"], s["rooms_per_24gib"],
-                         f"{s['processes_before']} → {s['processes_after']}"])
-    out += _table(["system", "rooms", "avg PSS KiB/room", "marginal PSS KiB/room", "marginal USS KiB/room",
-                   "base MiB", "rooms per 24 GiB", "processes"], rows)
+            rows.append([_label(results, name), s["rooms"], s["per_room_uss_kib"], s["per_process_uss_mib"],
+                         f"{s['processes_before']} → {s['processes_after']}", s["memory_before_mib"],
+                         s["avg_uss_kib_all_in"], s["rooms_per_24gib"], s["capacity_model"]])
+    out += _table(["system", "rooms", "per room KiB (USS)", "per new process MiB (USS)", "processes",
+                   "base MiB (PSS)", "all-in KiB/room", "rooms per 24 GiB", "model"], rows)
     out += ["## Targets of issue 7", ""]
     out += _table(["check", "RayMUC", "value", "goal", "met"], ratios(results))
     rows = cpu_split_rows(results)
     if rows:
         out += ["## Where RayMUC's CPU goes (seconds in the measured window, % of one core)", ""]
-        out += _table(["window", "Prosody", "driver", "gateway actor", "room actors", "registry", "Ray daemons",
+        out += _table(["window", "Prosody", "driver", "gateway actor", "room actors", "registry+supervisor", "Ray daemons",
                        "SecantusDB", "generator"], rows)
+    rows, groups = [], []
+    for t in results["targets"].values():
+        for g in (t.get("idle_cpu") or {}).get("pct_of_core", {}):
+            if g not in groups:
+                groups.append(g)
+    for name, t in results["targets"].items():
+        pct = (t.get("idle_cpu") or {}).get("pct_of_core")
+        if pct:
+            rows.append([_label(results, name)] + [pct.get(g) for g in groups])
+    if rows:
+        out += ["## At rest: CPU % of one core with the clients logged in and nothing sent", ""]
+        out += _table(["system"] + groups, rows)
     problems = [(n, k, v) for n, t in results["targets"].items() for k, v in t.get("errors", {}).items()]
     problems += [(n, k, f"skipped: {v}") for n, t in results["targets"].items() for k, v in t.get("skipped", {}).items()]
     problems += [(n, "target", v) for n, v in results.get("not_run", {}).items()]

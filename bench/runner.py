@@ -11,6 +11,7 @@ import logging
 import time
 import traceback
 
+from bench.procstat import CpuMeter
 from bench.profile import Profile
 from bench.scenarios import cold, density, fanout, joins
 from bench.scenarios.common import Ctx, create_room, join_all
@@ -39,6 +40,7 @@ async def run_target(target: Target, profile: Profile, selected: set[int], budge
             began = time.perf_counter()
             pool = await ctx.connect(list(range(size)), "load")
             out["login_s"] = round(time.perf_counter() - began, 2)
+        out["idle_cpu"] = await idle_cpu(target, profile.idle_s)
         for number in wanted:
             title = TITLES[number]
             left = deadline - time.monotonic()
@@ -73,6 +75,17 @@ async def run_target(target: Target, profile: Profile, selected: set[int], budge
     finally:
         await ctx.close_all()
     return out
+
+
+async def idle_cpu(target: Target, seconds: float) -> dict:
+    """CPU % of one core per process group while nothing is sent: each system's floor."""
+    meter = CpuMeter(target.groups)
+    meter.start()
+    await asyncio.sleep(seconds)
+    cpu = meter.stop()
+    wall = cpu.pop("wall")
+    cpu.pop("generator", None)
+    return {"seconds": wall, "pct_of_core": {k: round(v / wall * 100, 1) for k, v in cpu.items()}}
 
 
 async def _fill_big_room(ctx: Ctx, clients: list) -> RoomLoad:

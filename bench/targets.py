@@ -87,29 +87,15 @@ class RaymucTarget(ProsodyBacked):
         return await asyncio.to_thread(self._make_cold, rooms)
 
     def _make_cold(self, rooms: list[str]) -> dict:
-        help_text = subprocess.run([sys.executable, "-m", "raymuc.cli", "--help"], cwd=REPO,
-                                   capture_output=True, text=True, timeout=60).stdout
-        if "hibernate" in help_text:
-            failed = []
-            for jid in rooms:
-                done = subprocess.run([sys.executable, "-m", "raymuc.cli", "hibernate", jid, "--config",
-                                       str(self.service.config_path)], cwd=REPO, capture_output=True,
-                                      text=True, timeout=120)
-                if done.returncode != 0:
-                    failed.append((jid, (done.stdout + done.stderr).strip()[-300:]))
-            if not failed:
-                return {"method": "raymuc hibernate (deep hibernation)", "reconnect": False}
-            log.warning("cold.hibernate_failed rooms=%d first=%s; falling back to ray.kill", len(failed), failed[0])
+        """One extra Ray driver (bench.raytool) for all rooms: `raymuc hibernate` per room
+        would attach a driver per room (seconds each)."""
         done = subprocess.run([sys.executable, "-m", "bench.raytool", "--session", str(self.service.session_file),
                                "--rooms-per-actor", str(self.rooms_per_actor), "cold", *rooms],
-                              cwd=REPO, capture_output=True, text=True, timeout=300)
+                              cwd=REPO, capture_output=True, text=True, timeout=600)
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
         if not lines:
             raise RuntimeError(f"bench.raytool failed ({done.returncode}): {done.stderr[-2000:]}")
-        result = json.loads(lines[-1])
-        result["method"] = f"fallback without deep hibernation: {result['method']}"
-        result["reconnect"] = False
-        return result
+        return {**json.loads(lines[-1]), "reconnect": False}
 
     def info(self) -> dict:
         return {**super().info(), "rooms_per_actor": self.rooms_per_actor}

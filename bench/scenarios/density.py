@@ -1,22 +1,30 @@
-"""Scenario 6: live rooms per node. density_clients clients each create rooms in turn and
-stay in them (one occupant per room); the memory (PSS and USS from smaps_rollup) of every
-process of the target is read before, after half the rooms and after all of them.
+"""Scenario 6: live rooms per node. density_clients clients create rooms in turn and stay
+in them (one occupant per room); memory (USS and PSS from smaps_rollup) of every process
+of the system under test is read per process before and after.
 
-per-room figures: average = growth / rooms; marginal = growth of the second half / its
-rooms (on dense placement the first half also pays for starting host actors). Rooms per
-node = (24 GiB - PSS before) / marginal USS per room (see live_rooms for why USS).
+Model: memory = base + processes x per_process + rooms x per_room, where
+- per_process is the mean USS of the processes that appeared (RayMUC's host actors),
+- per_room is the USS growth of the processes that were already there, per room.
+With dense placement, a warm-up first creates one room on each of the placement's host
+actors, so the measured rooms land in running hosts and per_room is the in-host cost.
+Rooms per 24 GiB node = (24 GiB - base PSS [- hosts x per_process]) / (per_room
+[+ per_process with one actor per room]).
+
+USS, not PSS, for growth: the PSS of shared library pages shifts whenever processes
+outside the target (other Prosody or Ray instances on the machine) come and go, while a
+new room's or a new process's own pages are exactly its USS.
 """
 from __future__ import annotations
 
 import asyncio
 import time
 
-from bench.procstat import memory_of
+from bench.procstat import memory
 from bench.scenarios.common import Ctx, create_room
 from bench.targets import RaymucTarget
 
 NODE_BYTES = 24 * 1024 ** 3
-MIB = 1024 ** 2
+MIB, KIB = 1024 ** 2, 1024
 
 
 def room_count(ctx: Ctx) -> int:
@@ -28,54 +36,112 @@ def room_count(ctx: Ctx) -> int:
     return ctx.profile.density_rooms_dense
 
 
-def _totals(groups: dict[str, list[int]]) -> dict:
-    per_group = memory_of(groups)
-    total = {key: sum(g[key] for g in per_group.values()) for key in ("rss", "pss", "uss", "processes")}
-    return {"total": total, "groups": per_group}
+def _snapshot(ctx: Ctx) -> dict[int, dict]:
+    out = {}
+    for group, pids in ctx.target.groups().items():
+        for pid in pids:
+            mem = memory(pid)
+            if mem is not None:
+                out[pid] = {**mem, "group": group}
+    return out
+
+
+def _sum(snap: dict[int, dict], key: str, pids=None) -> int:
+    return sum(v[key] for pid, v in snap.items() if pids is None or pid in pids)
+
+
+def host_names(ctx: Ctx) -> tuple[int, list[str]]:
+    """Dense placement: (host count, one room JID per host actor so that a warm-up starts
+    every host; none if density_warm_hosts is 0); (0, []) with one actor per room or
+    when the target is no RayMUC."""
+    target = ctx.target
+    if not isinstance(target, RaymucTarget) or target.rooms_per_actor == 1:
+        return 0, []
+    from actors.placement import Placement        # pure: hashing only, no Ray import
+    placement = Placement(rooms_per_actor=target.rooms_per_actor)
+    rooms: dict[str, str] = {}
+    i = 0
+    while ctx.profile.density_warm_hosts and len(rooms) < placement.host_count and i < placement.host_count * 50:
+        jid = ctx.room("warm", i)
+        rooms.setdefault(placement.actor_name(jid), jid)
+        i += 1
+    return placement.host_count, list(rooms.values())
 
 
 async def live_rooms(ctx: Ctx, first_index: int) -> dict:
     p = ctx.profile
     count = room_count(ctx)
-    half = max(1, count // 2)
+    hosts, warm_rooms = host_names(ctx)
     clients = await ctx.connect(list(range(first_index, first_index + p.density_clients)), "density")
     gate = asyncio.Semaphore(p.setup_concurrency)
+    turn = iter(range(10 ** 9))
 
-    async def make(i: int) -> None:
+    async def make(jid: str) -> None:
         async with gate:
-            await create_room(clients[i % len(clients)], ctx.room("live", i), "solo")
+            await create_room(clients[next(turn) % len(clients)], jid, "solo")
 
     await asyncio.sleep(1.0)
-    snapshots = [_totals(ctx.target.groups())]
+    base = _snapshot(ctx)
     began = time.perf_counter()
-    for lo, hi in ((0, half), (half, count)):
-        await asyncio.gather(*(make(i) for i in range(lo, hi)))
-        await asyncio.sleep(2.0)         # let allocations settle (actor start-up, GC)
-        snapshots.append(_totals(ctx.target.groups()))
+    if warm_rooms:
+        await asyncio.gather(*(make(jid) for jid in warm_rooms))
+        await asyncio.sleep(2.0)
+    warm = _snapshot(ctx) if warm_rooms else base
+    warm_s = time.perf_counter() - began
+    began = time.perf_counter()
+    await asyncio.gather(*(make(ctx.room("live", i)) for i in range(count)))
     create_s = time.perf_counter() - began
-    base, mid, end = (s["total"] for s in snapshots)
-    second = count - half
-    per_room = {
-        "avg_pss_kib": round((end["pss"] - base["pss"]) / count / 1024, 1),
-        "avg_uss_kib": round((end["uss"] - base["uss"]) / count / 1024, 1),
-        "marginal_pss_kib": round((end["pss"] - mid["pss"]) / second / 1024, 1),
-        "marginal_uss_kib": round((end["uss"] - mid["uss"]) / second / 1024, 1),
-    }
-    # USS, not PSS, for the growth: PSS of shared library pages shifts whenever processes
-    # outside the target (other Prosody or Ray instances on the machine) come and go,
-    # while a new room's or a new worker's own pages are exactly its USS.
-    marginal = max(end["uss"] - mid["uss"], 1) / second
+    await asyncio.sleep(2.0)          # let allocations settle (actor start-up, GC)
+    end = _snapshot(ctx)
+    kept = set(warm) & set(end)
+    new_pids = set(end) - set(base)
+    per_room = (_sum(end, "uss", kept) - _sum(warm, "uss", kept)) / count
+    per_process = _sum(end, "uss", new_pids) / len(new_pids) if new_pids else 0.0
+    base_pss = _sum(base, "pss")
+    if hosts:
+        capacity_rooms = (NODE_BYTES - base_pss - hosts * per_process) / per_room if per_room > 0 else None
+        model = f"(24 GiB - base - {hosts} hosts x per_process) / per_room"
+    elif isinstance(ctx.target, RaymucTarget) and ctx.target.rooms_per_actor == 1:
+        capacity_rooms = (NODE_BYTES - base_pss) / (per_process + per_room)
+        model = "(24 GiB - base) / (per_process + per_room)"
+    else:
+        capacity_rooms = (NODE_BYTES - base_pss) / per_room if per_room > 0 else None
+        model = "(24 GiB - base) / per_room"
+    rooms_total = count + len(warm_rooms)
     return {
         "rooms": count,
+        "warmup_rooms": len(warm_rooms),
         "occupant_clients": len(clients),
         "create_s": round(create_s, 1),
+        "warmup_s": round(warm_s, 1),
         "rooms_created_per_s": round(count / create_s, 1) if create_s else None,
-        "memory_before_mib": round(base["pss"] / MIB, 1),
-        "memory_after_mib": round(end["pss"] / MIB, 1),
-        "processes_before": base["processes"],
-        "processes_after": end["processes"],
-        "per_room": per_room,
-        "rooms_per_24gib": int(max(0, NODE_BYTES - base["pss"]) / marginal),
-        "groups_after_mib": {g: round(v["pss"] / MIB, 1) for g, v in snapshots[-1]["groups"].items()},
-        "groups_before_mib": {g: round(v["pss"] / MIB, 1) for g, v in snapshots[0]["groups"].items()},
+        "memory_before_mib": round(base_pss / MIB, 1),
+        "memory_after_mib": round(_sum(end, "pss") / MIB, 1),
+        "processes_before": len(base),
+        "processes_after": len(end),
+        "new_processes_in_measured_phase": len(set(end) - set(warm)),
+        "per_process_uss_mib": round(per_process / MIB, 1),
+        "per_room_uss_kib": round(per_room / KIB, 2),
+        "avg_uss_kib_all_in": round((_sum(end, "uss") - _sum(base, "uss")) / rooms_total / KIB, 1),
+        "rooms_per_24gib": int(capacity_rooms) if capacity_rooms and capacity_rooms > 0 else None,
+        "capacity_model": model,
+        "measured_growth_kib_by_group": _growth_by_group(warm, end, kept),
+        "groups_after_mib": _by_group(end),
+        "groups_before_mib": _by_group(base),
     }
+
+
+def _by_group(snap: dict[int, dict]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for value in snap.values():
+        out[value["group"]] = out.get(value["group"], 0.0) + value["pss"] / MIB
+    return {k: round(v, 1) for k, v in out.items()}
+
+
+def _growth_by_group(before: dict[int, dict], after: dict[int, dict], pids: set[int]) -> dict[str, float]:
+    """USS growth of the processes present in both snapshots, per group (where rooms cost)."""
+    out: dict[str, float] = {}
+    for pid in pids:
+        group = after[pid]["group"]
+        out[group] = out.get(group, 0.0) + (after[pid]["uss"] - before[pid]["uss"]) / KIB
+    return {k: round(v, 1) for k, v in out.items()}

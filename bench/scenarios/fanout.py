@@ -72,30 +72,44 @@ def _passes(step: dict, p) -> bool:
 
 
 async def max_rate(ctx: Ctx, room: RoomLoad) -> dict:
-    """Scenario 3: raise the rate geometrically until a step fails (p99 over the bound,
-    losses, or delivering under s3_min_delivery of the offer), then bisect s3_refine times."""
+    """Scenario 3: from s3_start_rate, multiply (or, if that fails, divide) the rate by
+    s3_factor until one rate passes and the next fails (a step fails on p99 over the
+    bound, losses, or delivering under s3_min_delivery of the offer), then bisect
+    s3_refine times. At most s3_max_steps + s3_refine steps."""
     p = ctx.profile
-    steps, best, failed_rate = [], None, None
+    steps: list[dict] = []
+
+    async def step(rate: float) -> dict:
+        result = await measure(ctx, [room], round(rate, 2), p.s3_warmup, p.s3_duration)
+        result["pass"] = _passes(result, p)
+        steps.append(result)
+        await asyncio.sleep(1.0 if result["pass"] else 3.0)    # let a backlog clear
+        return result
+
+    best, failed_rate = None, None
     rate = p.s3_start_rate
-    for _ in range(p.s3_max_steps):
-        step = await measure(ctx, [room], rate, p.s3_warmup, p.s3_duration)
-        step["pass"] = _passes(step, p)
-        steps.append(step)
-        if not step["pass"]:
+    first = await step(rate)
+    if first["pass"]:
+        best = first
+        while len(steps) < p.s3_max_steps:
+            rate *= p.s3_factor
+            if (await step(rate))["pass"]:
+                best = steps[-1]
+            else:
+                failed_rate = rate
+                break
+    else:
+        failed_rate = rate
+        while len(steps) < p.s3_max_steps:
+            rate /= p.s3_factor
+            if (await step(rate))["pass"]:
+                best = steps[-1]
+                break
             failed_rate = rate
-            break
-        best = step
-        rate *= p.s3_factor
-        await asyncio.sleep(1.0)        # let the last backlog clear before the next step
-    low = best["rate_msgs_per_s"] if best else None
-    for _ in range(p.s3_refine if (low is not None and failed_rate is not None) else 0):
-        await asyncio.sleep(2.0)
-        mid = round((low + failed_rate) / 2, 1)
-        step = await measure(ctx, [room], mid, p.s3_warmup, p.s3_duration)
-        step["pass"] = _passes(step, p)
-        steps.append(step)
-        if step["pass"]:
-            best, low = step, mid
+    for _ in range(p.s3_refine if best is not None and failed_rate is not None else 0):
+        mid = (best["rate_msgs_per_s"] + failed_rate) / 2
+        if (await step(mid))["pass"]:
+            best = steps[-1]
         else:
             failed_rate = mid
     return {
@@ -107,7 +121,7 @@ async def max_rate(ctx: Ctx, room: RoomLoad) -> dict:
         "cpu_us_per_delivery_at_max": best["cpu_us_per_delivery"] if best else None,
         "cpu_split_s_at_max": best["cpu_split_s"] if best else None,
         "cpu_s_at_max": best["cpu_s"] if best else None,
-        "first_failing_rate": failed_rate,
-        "capped_by_steps": failed_rate is None,
+        "first_failing_rate": None if failed_rate is None else round(failed_rate, 2),
+        "capped_by_steps": failed_rate is None or best is None,
         "steps": steps,
     }
