@@ -19,6 +19,11 @@ Where we differ from MongooseIM, on purpose:
 - a held stanza sets the session's last message/presence time when it is processed,
   so the interval is kept between stanzas as processed (MongooseIM keeps the time of
   the last on-time one, letting a burst through right after a delayed message).
+- a join (an available presence from a session that is not in the room) is never
+  held; it starts the interval and is charged to the presence shaper. Held stanzas
+  are processed by Ticks, which the host's entry limits (max_user_conferences,
+  reserved before a join reaches the room) do not see; and holding a rejoin buys
+  nothing, since leaving is held.
 
 The state is transient (lost with the room's process, like MongooseIM's). Held
 stanzas are released by Tick commands; the room asks the shell for one with a WakeUp
@@ -146,6 +151,11 @@ class RateControl:
         s.presence_due = max(s.presence_time + self.limits.min_presence_interval, now + delay)
         return Verdict.HELD
 
+    def entered(self, cmd: c.Presence, now: float) -> None:
+        s = self.session(cmd.sender, now)
+        s.presence_bucket = _take(s.presence_bucket, stanza_size(cmd), now)[0]
+        s.presence_time = now
+
     # ticks ----------------------------------------------------------------------------
     def release_due(self, now: float) -> None:
         """Held stanzas whose wait is over join the room queue, earliest first."""
@@ -229,6 +239,9 @@ def shaped_presence(room, cmd: c.Presence, env: Env, out: Outbox) -> None:
     from .presence import handle_presence
     rc = control(room, env.now)
     if rc is None:
+        return handle_presence(room, cmd, env, out)
+    if cmd.available and room.occupant_of(cmd.sender) is None:
+        rc.entered(cmd, env.now)        # a join is never held, it starts the interval
         return handle_presence(room, cmd, env, out)
     verdict = rc.admit_presence(cmd, env.now)
     ask_wakeup(rc, out)

@@ -200,3 +200,15 @@ def test_stanza_size_counts_utf8_payload_subject_status_and_envelope():
     assert stanza_size(m) == ENVELOPE + len(BOB) + len("id1") + len("<body>é</body>".encode()) + 1
     p = c.Presence(BOB, "Bob", True, status="zz", payload="<show>away</show>")
     assert stanza_size(p) == ENVELOPE + len(BOB) + 3 + len("<show>away</show>") + 2
+
+
+def test_a_join_is_never_held_and_starts_the_interval():
+    r = Clocked(min_presence_interval=2)
+    r.join(0, BOB, "Bob")
+    r.at(0.5, c.Presence(BOB, "Bob", False))           # held: Bob is still in
+    r.tick(2)
+    assert "Bob" not in r.d.room.occupants
+    back = r.join(2.1, BOB, "Bob")                      # a rejoin 0.1 s after leaving
+    assert any(110 in p.codes for p in to(back, BOB) if isinstance(p, PresenceOut))
+    update = r.at(2.2, c.Presence(BOB, "Bob", True, status="hi"))
+    assert wakeups(update) == [r.t + 4.1]
