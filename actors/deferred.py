@@ -17,7 +17,8 @@ command the room handled just before it (two channels).
 Fault contract: timers and checks in flight are lost with the host's process, as the
 held stanzas are (transient state, as in MongooseIM); a client whose join was being
 checked sees no answer and joins again. A host with a check in flight does not
-retire (it counts in `inflight`)."""
+retire (it counts in `inflight`); a room's own host that such work leaves empty
+retires itself, since no reply told the gateway."""
 from __future__ import annotations
 
 import asyncio
