@@ -174,6 +174,21 @@ def markdown(results: dict) -> str:
         out += ["## Where RayMUC's CPU goes (seconds in the measured window, % of one core)", ""]
         out += _table(["window", "Prosody", "driver", "gateway actor", "room actors", "registry+supervisor", "Ray daemons",
                        "SecantusDB", "generator"], rows)
+    rows = []
+    for name, t in results["targets"].items():
+        h = t.get("hops_at_rest_ms")
+        s2 = _scen(results, name, "s2_big_room") or {}
+        load = s2.get("room_disco_rtt_ms") or {}
+        if h:
+            rows.append([_label(results, name), h["server_ping"]["p50"], h["service_disco"]["p50"],
+                         h["room_disco"]["p50"], h["room_disco"]["p99"], load.get("p50"), load.get("p99")])
+    if rows:
+        out += ["## Round trips by hop (ms): where latency comes from", "",
+                "server ping = c2s only; service disco = to the MUC domain (through the component link "
+                "for components); room disco = to a room (RayMUC: through the room's pipe and a Ray call); "
+                "'in scenario 2' = sampled every 100 ms during its window, queued behind the groupchats.", ""]
+        out += _table(["system", "server ping p50", "service disco p50", "room disco p50", "room disco p99",
+                       "room disco p50 in scenario 2", "p99 in scenario 2"], rows)
     rows, groups = [], []
     for t in results["targets"].values():
         for g in (t.get("idle_cpu") or {}).get("pct_of_core", {}):

@@ -13,7 +13,7 @@ import traceback
 
 from bench.procstat import CpuMeter
 from bench.profile import Profile
-from bench.scenarios import cold, density, fanout, joins
+from bench.scenarios import cold, density, fanout, joins, probe
 from bench.scenarios.common import Ctx, create_room, join_all
 from bench.targets import Target
 from bench.xmppload.load import RoomLoad
@@ -41,6 +41,8 @@ async def run_target(target: Target, profile: Profile, selected: set[int], budge
             pool = await ctx.connect(list(range(size)), "load")
             out["login_s"] = round(time.perf_counter() - began, 2)
         out["idle_cpu"] = await idle_cpu(target, profile.idle_s)
+        if pool:
+            out["hops_at_rest_ms"] = await asyncio.wait_for(_hops(ctx, pool[0]), 120)
         for number in wanted:
             title = TITLES[number]
             left = deadline - time.monotonic()
@@ -86,6 +88,14 @@ async def idle_cpu(target: Target, seconds: float) -> dict:
     wall = cpu.pop("wall")
     cpu.pop("generator", None)
     return {"seconds": wall, "pct_of_core": {k: round(v / wall * 100, 1) for k, v in cpu.items()}}
+
+
+async def _hops(ctx: Ctx, client) -> dict:
+    room = ctx.room("probe")
+    await create_room(client, room, "probe")
+    result = await probe.hops(client, "localhost", ctx.target.muc_domain, room, ctx.profile.probe_samples)
+    await client.leave(room, "probe")
+    return result
 
 
 async def _fill_big_room(ctx: Ctx, clients: list) -> RoomLoad:

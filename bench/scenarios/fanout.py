@@ -6,6 +6,7 @@ import asyncio
 
 from bench.procstat import CpuMeter
 from bench.scenarios.common import Ctx, cpu_figures, create_room, join_all
+from bench.scenarios.probe import LoadProbe
 from bench.xmppload.client import LeanClient
 from bench.xmppload.load import LoadOutcome, RoomLoad, run_load
 from bench.xmppload.metrics import FanoutRecorder, summary_ms
@@ -15,13 +16,16 @@ async def measure(ctx: Ctx, rooms: list[RoomLoad], rate: float, warmup: float, d
     """One window of open-loop load; throughput, latency, losses and the CPU split."""
     recorder = FanoutRecorder()
     meter = CpuMeter(ctx.target.groups)
+    probe = LoadProbe(rooms[0].members[-1], rooms[0].jid)
     cpu: dict = {}
 
     def frame(event: str) -> None:
         if event == "start":
             meter.start()
+            probe.start()
         else:
             cpu.update(meter.stop())
+            probe.stop()
     outcome: LoadOutcome = await run_load(rooms, rate, warmup, duration, recorder,
                                           padding="x" * ctx.profile.body_padding,
                                           drain=ctx.profile.drain, on_window=frame)
@@ -37,6 +41,7 @@ async def measure(ctx: Ctx, rooms: list[RoomLoad], rate: float, warmup: float, d
         "window_s": outcome.window_s,
         "sent_in_window": outcome.sent_in_window,
         "generator_max_send_lag_ms": outcome.max_send_lag_ms,
+        "room_disco_rtt_ms": probe.summary(),
         **cpu_figures(cpu, outcome.window_deliveries, ctx.target),
     }
 
