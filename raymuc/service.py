@@ -74,8 +74,12 @@ async def _serve(config, settings, store, session, ready) -> None:
                 access=(wiring.access_rules(config), config.muc.access, config.muc.access_admin))
     from actors.conferences import ensure_registry
     registry = asyncio.create_task(asyncio.to_thread(ensure_registry, config.ray.namespace))
+    from actors.supervisor import start_supervisor
+    supervised = asyncio.create_task(asyncio.to_thread(start_supervisor,
+                                                       wiring.supervisor_settings(config)))
     gateway = await asyncio.to_thread(start_gateway, config.ray.namespace, spec)
     await registry      # max_user_conferences is counted from the first join on
+    supervisor = await _supervisor_ready(supervised, config)
     log.info("service.ready domains=%s dashboard=%s", ",".join(config.muc_domains()),
              getattr(session, "dashboard_url", ""))
     print(f"raymuc ready: serving {', '.join(config.muc_domains())}", flush=True)
@@ -96,6 +100,29 @@ async def _serve(config, settings, store, session, ready) -> None:
     except Exception:
         log.exception("service.gateway_stop_failed")
     ray.kill(gateway, no_restart=True)
+    if supervisor is not None:
+        ray.kill(supervisor, no_restart=True)
+        (Path(config.storage.data_dir) / METRICS_FILE).unlink(missing_ok=True)
+
+
+METRICS_FILE = "metrics-endpoint.json"
+
+
+async def _supervisor_ready(task, config):
+    """The supervisor (actors/supervisor.py) is up; where /metrics is goes to the log
+    and to <data_dir>/metrics-endpoint.json (port 0 picks a free port)."""
+    import json
+    path = Path(config.storage.data_dir) / METRICS_FILE
+    try:
+        handle, stats = await task
+    except Exception:      # rooms work without it: no deep hibernation, no metrics
+        log.exception("service.supervisor_failed")
+        return None
+    path.write_text(json.dumps({"url": stats.get("metrics_url"),
+                                "error": stats.get("metrics_error")}) + "\n")
+    log.info("service.supervisor_ready metrics=%s", stats.get("metrics_url") or
+             stats.get("metrics_error") or "off")
+    return handle
 
 
 async def _watch(gateway) -> None:

@@ -87,7 +87,32 @@ def host_settings(config, mongo_uri: str) -> HostSettings:
                                         config.muc.max_user_conferences)
                 for domain in config.muc_domains()}
     return HostSettings(MappingProxyType(services), mongo_uri, namespace=config.ray.namespace,
-                        room_log=room_log_settings(config), http_auth=http_auth_pool(config))
+                        room_log=room_log_settings(config), http_auth=http_auth_pool(config),
+                        hibernate_timeout=config.muc.hibernate_timeout,
+                        hibernated_room_timeout=config.muc.hibernated_room_timeout,
+                        directory_renew=DIRECTORY_RENEW)
+
+
+# Room hosts send the supervisor their whole room list this often (seconds); the
+# supervisor forgets a silent host's rooms after a lease of a bit over three renewals.
+DIRECTORY_RENEW = 30.0
+
+
+def supervisor_settings(config):
+    from actors.supervisor import SupervisorSettings
+    muc, inst = config.muc, config.instrumentation
+
+    def seconds(ms):
+        return None if ms is None else ms / 1000
+    prom = inst.prometheus
+    return SupervisorSettings(
+        namespace=config.ray.namespace, placement=placement(config),
+        host_types=MappingProxyType({d: config.server_host_of(d) for d in config.muc_domains()}),
+        check_interval=seconds(muc.hibernated_room_check_interval),
+        hibernated_room_timeout=seconds(muc.hibernated_room_timeout),
+        probe_interval=float(inst.probe_interval),
+        prometheus=(prom.host, prom.port) if prom is not None else None,
+        lease=3 * DIRECTORY_RENEW + 5)
 
 
 def placement(config) -> Placement:

@@ -1,0 +1,98 @@
+"""The live room directory (actors/directory.py) with a fake clock: events, renewals,
+restarts, leases, incarnations, deep-hibernation candidates and gauges."""
+from __future__ import annotations
+
+from actors.directory import Directory, EventKind, RoomEvent, RoomInfo
+
+A, B = ("host-a", "inc-1"), ("host-b", "inc-1")
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def room(jid, **kw) -> RoomInfo:
+    return RoomInfo(jid, **kw)
+
+
+def opened(info) -> RoomEvent:
+    return RoomEvent(EventKind.OPENED, info.jid, info)
+
+
+def test_events_open_change_and_close_rooms():
+    d = Directory(lease=90, clock=Clock())
+    d.apply(A, [opened(room("a@muc.x", title="A", occupants=1)),
+                opened(room("b@muc.x", public=False))])
+    d.apply(A, [RoomEvent(EventKind.CHANGED, "a@muc.x", room("a@muc.x", title="A2"))])
+    assert [(i.jid, i.title, i.public) for i in d.list_rooms("muc.x")] == \
+        [("a@muc.x", "A2", True), ("b@muc.x", "", False)]
+    d.apply(A, [RoomEvent(EventKind.CLOSED, "b@muc.x")])
+    assert [i.jid for i in d.list_rooms()] == ["a@muc.x"]
+    assert d.list_rooms("other.x") == []
+
+
+def test_a_late_close_from_an_old_incarnation_keeps_the_new_entry():
+    d = Directory(lease=90, clock=Clock())
+    old, new = ("r@muc.x", "inc-old"), ("r@muc.x", "inc-new")
+    d.apply(old, [opened(room("r@muc.x"))])
+    d.apply(new, [RoomEvent(EventKind.RECREATED, "r@muc.x", room("r@muc.x"))])
+    d.apply(old, [RoomEvent(EventKind.DEEP_HIBERNATED, "r@muc.x")])
+    assert d.holder_of("r@muc.x") == new
+
+
+def test_renewal_replaces_a_hosts_rooms_and_reset_drops_a_crashed_predecessors():
+    d = Directory(lease=90, clock=Clock())
+    d.apply(A, [opened(room("a@muc.x")), opened(room("gone@muc.x"))])
+    d.apply(B, [opened(room("b@muc.x"))])
+    d.renew(A, [room("a@muc.x", occupants=3), room("missed@muc.x")])
+    assert [(i.jid, i.occupants) for i in d.list_rooms()] == \
+        [("a@muc.x", 3), ("b@muc.x", 0), ("missed@muc.x", 0)]
+    assert d.reset("host-a", "inc-2") == 2            # Ray restarted host-a
+    assert [i.jid for i in d.list_rooms()] == ["b@muc.x"]
+
+
+def test_a_silent_host_expires_after_its_lease():
+    clock = Clock()
+    d = Directory(lease=90, clock=clock)
+    d.apply(A, [opened(room("a@muc.x"))])
+    clock.now += 60
+    d.renew(B, [room("b@muc.x")])
+    clock.now += 40
+    assert d.expire() == [A]
+    assert [i.jid for i in d.list_rooms()] == ["b@muc.x"]
+
+
+def test_candidates_are_persistent_rooms_hibernated_long_enough_with_owners_only():
+    clock = Clock()
+    d = Directory(lease=1000, clock=clock)
+
+    def hib(jid, **kw):
+        return RoomEvent(EventKind.HIBERNATED, jid, room(jid, hibernated=True, **kw))
+    d.apply(A, [hib("keep@muc.x", persistent=True),
+                hib("temp@muc.x", persistent=False),
+                hib("busy@muc.x", persistent=True, owners_only=False, occupants=2),
+                opened(room("awake@muc.x", persistent=True))])
+    clock.now += 5
+    d.apply(A, [hib("late@muc.x", persistent=True)])
+    assert d.candidates(4.0) == [("keep@muc.x", A)]
+    clock.now += 4
+    assert sorted(j for j, _ in d.candidates(4.0)) == ["keep@muc.x", "late@muc.x"]
+    d.busy.add("keep@muc.x")                         # a call in flight is not repeated
+    assert [j for j, _ in d.candidates(4.0)] == ["late@muc.x"]
+    d.apply(A, [RoomEvent(EventKind.WOKE, "late@muc.x", room("late@muc.x", persistent=True))])
+    assert d.candidates(4.0) == []
+    # a renewal keeps the time a room went to sleep (as the host measured it)
+    d.renew(A, [room("keep@muc.x", persistent=True, hibernated=True, hibernated_for=9.0)])
+    assert d.list_rooms()[0].hibernated_for == 9.0
+
+
+def test_gauges_count_online_and_hibernated_rooms_by_host_type():
+    d = Directory(lease=1000, clock=Clock())
+    d.apply(A, [opened(room("a@muc.one")), opened(room("b@muc.one")),
+                RoomEvent(EventKind.HIBERNATED, "c@muc.two", room("c@muc.two", hibernated=True))])
+    label = {"muc.one": "one", "muc.two": "two"}.get
+    assert d.gauges(label) == {"one": (2, 0), "two": (1, 1)}
