@@ -62,7 +62,10 @@ class RoomRouter:
     async def call(self, room_jid: str, cmd) -> tuple:
         name = self.placement.actor_name(room_jid)
         for attempt in range(_MAX_TRIES):
-            handle = await self._handle(name, room_jid, cmd)
+            try:
+                handle = await self._handle(name, room_jid, cmd)
+            except StorageDown:      # can't tell whether the room exists: create nothing
+                return refuse(cmd, "service-unavailable", "Room storage is unavailable")
             if handle is None:
                 return refuse(cmd, "item-not-found", "No such room")
             try:
@@ -104,7 +107,11 @@ class RoomRouter:
             return True
         try:
             return await asyncio.to_thread(self.store.load, room_jid) is not None
-        except Exception:
-            log.exception("router.store_failed room=%s", room_jid)
-            return False
+        except Exception as exc:
+            log.error("router.store_failed room=%s error=%s", room_jid, exc)
+            raise StorageDown(str(exc)) from exc
+
+
+class StorageDown(Exception):
+    """Storage could not say whether a room exists (answered service-unavailable)."""
 
