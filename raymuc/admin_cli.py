@@ -1,7 +1,10 @@
-"""Operator subcommands that attach to a running service through its Ray session."""
+"""Operator subcommands that attach to a running service through its Ray session
+(<data_dir>/ray-session.json, written by `raymuc run`): a second Ray driver that
+reads or acts, then leaves. See docs/sre.md."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 
@@ -10,6 +13,25 @@ def add_commands(sub) -> None:
     p.add_argument("jid")
     p.add_argument("--config", required=True)
     p.set_defaults(func=cmd_room)
+    p = sub.add_parser("rooms", help="list the live rooms from the supervisor's directory, "
+                                     "with the lifecycle counters")
+    p.add_argument("--domain", help="one MUC domain only")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_rooms)
+    p = sub.add_parser("hibernate", help="deep-hibernate one persistent room now (its process "
+                                         "ends; the next stanza recreates it from storage)")
+    p.add_argument("jid")
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_hibernate)
+    p = sub.add_parser("stop-room", help="stop one room's process now, whoever is in it "
+                                         "(occupants get status 332); a persistent room comes "
+                                         "back on the next stanza, a temporary one is gone")
+    p.add_argument("jid")
+    p.add_argument("--force", action="store_true",
+                   help="also stop a temporary room (its configuration is lost)")
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_stop_room)
 
 
 def _attach(config_path: str):
@@ -17,7 +39,13 @@ def _attach(config_path: str):
     from raymuc import raysession, wiring
     from raymuc.service import SESSION_FILE
     config = _load(config_path)
-    session = raysession.RaySession.from_file(Path(config.storage.data_dir) / SESSION_FILE)
+    path = Path(config.storage.data_dir) / SESSION_FILE
+    try:
+        session = raysession.RaySession.from_file(path)
+    except (raysession.SessionFileError, OSError) as exc:
+        print(f"raymuc: no running service found ({exc}); is `raymuc run` up with this "
+              "config?", file=sys.stderr)
+        raise SystemExit(2) from None
     raysession.connect(session, namespace=config.ray.namespace)
     return config, wiring.placement(config)
 
@@ -31,6 +59,72 @@ def cmd_room(args) -> int:
     if handle is None:
         print(f"{args.jid}: not running (no actor {name!r})")
         return 1
-    state = ray.get(handle.room_state.remote(args.jid))
-    print(json.dumps({"actor": name, "state": state}, indent=2, default=str))
+    state, lifecycle, process = ray.get([handle.room_state.remote(args.jid),
+                                         handle.room_lifecycle.remote(args.jid),
+                                         handle.whoami.remote()])
+    print(json.dumps({"actor": name, "process": process, "lifecycle": lifecycle,
+                      "state": state}, indent=2, default=str))
     return 0 if state is not None else 1
+
+
+def cmd_rooms(args) -> int:
+    import ray
+    from actors.supervisor import find_supervisor
+    config, _placement = _attach(args.config)
+    sup = find_supervisor(config.ray.namespace)
+    if sup is None:
+        print("raymuc: the supervisor is not running", file=sys.stderr)
+        return 1
+    rooms, stats = ray.get([sup.list_rooms.remote(args.domain), sup.stats.remote()], timeout=60)
+    if args.json:
+        print(json.dumps({"rooms": [_room_dict(r) for r in rooms], "supervisor": stats},
+                         indent=2, default=str))
+        return 0
+    print(f"{'ROOM':<48} {'OCC':>4} {'STATE':<11} {'PERSIST':<7} {'PUBLIC':<6} TITLE")
+    for r in rooms:
+        state = f"hib {r.hibernated_for:.0f}s" if r.hibernated else ("locked" if r.locked
+                                                                   else "awake")
+        print(f"{r.jid:<48} {r.occupants:>4} {state:<11} {_yn(r.persistent):<7} "
+              f"{_yn(r.public):<6} {r.title}")
+    print(f"\n{len(rooms)} rooms online, {sum(r.hibernated for r in rooms)} hibernated; "
+          f"metrics: {stats.get('metrics_url') or stats.get('metrics_error') or 'not served'}")
+    for name, by_host in sorted(stats.get("metrics", {}).items()):
+        print(f"  {name}: " + ", ".join(f"{h}={v:g}" for h, v in sorted(by_host.items())))
+    return 0
+
+
+def cmd_hibernate(args) -> int:
+    from actors.supervisor import operate
+    _config, placement = _attach(args.config)
+    return _print_result(operate(placement, args.jid, "hibernate"))
+
+
+def cmd_stop_room(args) -> int:
+    import ray
+    from actors import placement as pl
+    from actors.supervisor import operate
+    _config, placement = _attach(args.config)
+    handle = pl.find_host(placement, placement.actor_name(args.jid))
+    state = ray.get(handle.room_state.remote(args.jid)) if handle is not None else None
+    if state is None:
+        print(f"{args.jid}: not running")
+        return 1
+    if not state["config"].get("persistent") and not args.force:
+        print(f"{args.jid} is a temporary room: stopping it ends it for good (its "
+              "configuration is lost). Add --force to do it.", file=sys.stderr)
+        return 2
+    return _print_result(operate(placement, args.jid, "stop"))
+
+
+def _print_result(result: dict) -> int:
+    print(json.dumps(result, indent=2, default=str))
+    return 0 if result.get("done") else 1
+
+
+def _room_dict(info) -> dict:
+    from dataclasses import asdict
+    return asdict(info)
+
+
+def _yn(flag: bool) -> str:
+    return "yes" if flag else "no"
