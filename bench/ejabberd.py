@@ -19,6 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from bench.children import die_with_parent
 from raymuc.netutil import LOOPBACK, free_port, port_accepts
 
 log = logging.getLogger("bench.ejabberd")
@@ -130,7 +131,7 @@ class EjabberdServer:
         with (self.work_dir / "console.log").open("ab") as console:
             self._proc = subprocess.Popen(command, env=env, cwd=self.work_dir, stdin=subprocess.DEVNULL,
                                           stdout=console, stderr=subprocess.STDOUT,
-                                          start_new_session=True)
+                                          start_new_session=True, preexec_fn=die_with_parent())
         deadline = began + timeout
         while not port_accepts(self.c2s_port):
             if self._proc.poll() is not None or time.monotonic() > deadline:

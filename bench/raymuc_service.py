@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+from bench.children import die_with_parent
 from bench.procstat import cmdline, descendants
 
 log = logging.getLogger("bench.raymuc")
@@ -71,7 +72,7 @@ class RaymucService:
         self.proc = subprocess.Popen([sys.executable, "-m", "raymuc.cli", "run", "--config",
                                       str(self.config_path)], stdout=subprocess.PIPE, stderr=logfile,
                                      env=env, cwd=Path(__file__).resolve().parent.parent,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=die_with_parent())
         ready = threading.Event()
 
         def pump() -> None:

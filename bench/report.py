@@ -50,7 +50,8 @@ def _fanout_rows(results: dict, key: str) -> list[list]:
             continue
         lat, cpu = s["latency_ms"], s["cpu_us_per_delivery"]
         rows.append([_label(results, name), s["offered_deliveries_per_s"], s["delivered_per_s"], lat["p50"],
-                     lat["p95"], lat["p99"], s["lost_pct"], cpu["server"], cpu["muc"], cpu["generator"]])
+                     lat["p95"], lat["p99"], s["lost_pct"], cpu["server"], cpu["muc"], cpu["generator"],
+                     s["cpu_util_pct"].get("generator")])
     return rows
 
 
@@ -122,7 +123,7 @@ def markdown(results: dict) -> str:
     if meta.get("warning"):
         out += [f"**{meta['warning']}**", ""]
     hdr = ["system", "offered/s", "delivered/s", "p50 ms", "p95 ms", "p99 ms", "lost %",
-           "CPU µs/deliv. server", "MUC", "generator"]
+           "CPU µs/deliv. server", "MUC", "generator", "generator % of a core"]
     p = meta["profile"]
     out += [f"## 1. {p['s1_rooms']} rooms × {p['s1_room_size']} clients, {p['s1_rate']:g} messages/s", ""]
     out += _table(hdr, _fanout_rows(results, "s1_small_rooms"))

@@ -151,15 +151,14 @@ def run(args) -> int:
                 continue
             target = build_target(name, args, base, prosody, secret)
             t = time.perf_counter()
-            try:
-                target.start()
-            except Exception as exc:
-                log.exception("bench.target_start_failed target=%s", name)
-                results["not_run"][name] = f"could not start: {exc}"[:2000]
-                target.stop()
-                continue
-            startup = time.perf_counter() - t
-            try:
+            try:            # stop() also when start() is interrupted half-way
+                try:
+                    target.start()
+                except Exception as exc:
+                    log.exception("bench.target_start_failed target=%s", name)
+                    results["not_run"][name] = f"could not start: {exc}"[:2000]
+                    continue
+                startup = time.perf_counter() - t
                 log.info("bench.target target=%s started_in_s=%.1f budget_s=%.0f", name, startup, share - startup)
                 outcome = asyncio.run(run_target(target, profile, args.scenario_set, share - startup))
                 outcome["startup_s"] = round(startup, 1)

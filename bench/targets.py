@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.children import die_with_parent
 from bench.ejabberd import EjabberdServer
 from bench.prosody_server import BenchProsody
 from bench.raymuc_service import RaymucService
@@ -116,7 +117,7 @@ class NullTarget(ProsodyBacked):
         self.proc = subprocess.Popen([sys.executable, "-m", "bench.nullmuc", "--port",
                                       str(self.prosody.component_port), "--domain", self.muc_domain,
                                       "--secret", self.secret], cwd=REPO, stdout=subprocess.PIPE,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=die_with_parent())
         line = self.proc.stdout.readline()
         if b"nullmuc ready" not in line:
             self.stop()
