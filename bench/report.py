@@ -34,6 +34,13 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
     return lines + [""]
 
 
+def _section(title: str, header: list[str], rows: list[list], intro: str = "") -> list[str]:
+    """A titled table, or nothing when no system has figures for it."""
+    if not rows:
+        return []
+    return [title, ""] + ([intro, ""] if intro else []) + _table(header, rows)
+
+
 def _scen(results: dict, target: str, key: str) -> dict | None:
     return results["targets"].get(target, {}).get("scenarios", {}).get(key)
 
@@ -119,17 +126,17 @@ def markdown(results: dict) -> str:
             f"run took {meta.get('run_s')} s. Versions: {meta['versions']}.", ""]
     if meta.get("generator_parse_us_per_stanza") is not None:
         out += [f"Load client: {meta['generator_parse_us_per_stanza']} µs CPU to split and read one received "
-                "groupchat (scanner + marker, measured at start); its total CPU is the 'generator' column.", ""]
+                f"groupchat (scanner + marker, measured at start), event loop {meta.get('event_loop')}; "
+                "its total CPU is the 'generator' column.", ""]
     if meta.get("warning"):
         out += [f"**{meta['warning']}**", ""]
     hdr = ["system", "offered/s", "delivered/s", "p50 ms", "p95 ms", "p99 ms", "lost %",
            "CPU µs/deliv. server", "MUC", "generator", "generator % of a core"]
     p = meta["profile"]
-    out += [f"## 1. {p['s1_rooms']} rooms × {p['s1_room_size']} clients, {p['s1_rate']:g} messages/s", ""]
-    out += _table(hdr, _fanout_rows(results, "s1_small_rooms"))
-    out += [f"## 2. One room of {p['big_room']}, {p['s2_rate']:g} messages/s", ""]
-    out += _table(hdr, _fanout_rows(results, "s2_big_room"))
-    out += [f"## 3. Highest rate with p99 < {p['s3_p99_ms']:g} ms (room of {p['big_room']})", ""]
+    out += _section(f"## 1. {p['s1_rooms']} rooms × {p['s1_room_size']} clients, {p['s1_rate']:g} messages/s",
+                    hdr, _fanout_rows(results, "s1_small_rooms"))
+    out += _section(f"## 2. One room of {p['big_room']}, {p['s2_rate']:g} messages/s",
+                    hdr, _fanout_rows(results, "s2_big_room"))
     rows = []
     for name in results["targets"]:
         s = _scen(results, name, "s3_max_rate")
@@ -139,9 +146,9 @@ def markdown(results: dict) -> str:
             rows.append([_label(results, name), s["max_rate_msgs_per_s"], s["max_delivered_per_s"], lat.get("p50"),
                          lat.get("p99"), cpu.get("server"), cpu.get("muc"), cpu.get("generator"),
                          s["first_failing_rate"], len(s["steps"])])
-    out += _table(["system", "messages/s", "deliveries/s", "p50 ms", "p99 ms", "CPU µs/deliv. server", "MUC",
-                   "generator", "first failing rate", "steps"], rows)
-    out += [f"## 4. {p['big_room']} clients join one room (first creates it, the rest at once)", ""]
+    out += _section(f"## 3. Highest rate with p99 < {p['s3_p99_ms']:g} ms (room of {p['big_room']})",
+                    ["system", "messages/s", "deliveries/s", "p50 ms", "p99 ms", "CPU µs/deliv. server", "MUC",
+                     "generator", "first failing rate", "steps"], rows)
     rows = []
     for name in results["targets"]:
         s = _scen(results, name, "s4_joins")
@@ -149,16 +156,16 @@ def markdown(results: dict) -> str:
             j = s["join_ms"]
             rows.append([_label(results, name), j["p50"], j["p95"], j["p99"], s["total_s"], s["joins_per_s"],
                          s["create_ms"]])
-    out += _table(["system", "join p50 ms", "p95 ms", "p99 ms", "all joined s", "joins/s", "room creation ms"], rows)
-    out += [f"## 5. Cold room: join to a stored room not in memory ({p['cold_rooms']} rooms)", ""]
+    out += _section(f"## 4. {p['big_room']} clients join one room (first creates it, the rest at once)",
+                    ["system", "join p50 ms", "p95 ms", "p99 ms", "all joined s", "joins/s", "room creation ms"], rows)
     rows = []
     for name in results["targets"]:
         s = _scen(results, name, "s5_cold_room")
         if s:
             j = s["join_ms"]
-            rows.append([_label(results, name), j["p50"], j["p95"], j["max"], s["errors"], s["method"]])
-    out += _table(["system", "p50 ms", "p95 ms", "max ms", "errors", "how the rooms were made cold"], rows)
-    out += ["## 6. Live rooms with one occupant each (memory of every process of the system)", ""]
+            rows.append([_label(results, name), s["rooms"], j["p50"], j["p95"], j["max"], s["errors"], s["method"]])
+    out += _section("## 5. Cold room: join to a stored room that is not in memory",
+                    ["system", "rooms", "p50 ms", "p95 ms", "max ms", "errors", "how the rooms were made cold"], rows)
     rows = []
     for name in results["targets"]:
         s = _scen(results, name, "s6_live_rooms")
@@ -166,15 +173,13 @@ def markdown(results: dict) -> str:
             rows.append([_label(results, name), s["rooms"], s["per_room_uss_kib"], s["per_process_uss_mib"],
                          f"{s['processes_before']} → {s['processes_after']}", s["memory_before_mib"],
                          s["avg_uss_kib_all_in"], s["rooms_per_24gib"], s["capacity_model"]])
-    out += _table(["system", "rooms", "per room KiB (USS)", "per new process MiB (USS)", "processes",
-                   "base MiB (PSS)", "all-in KiB/room", "rooms per 24 GiB", "model"], rows)
-    out += ["## Targets of issue 7", ""]
-    out += _table(["check", "RayMUC", "value", "goal", "met"], ratios(results))
-    rows = cpu_split_rows(results)
-    if rows:
-        out += ["## Where RayMUC's CPU goes (seconds in the measured window, % of one core)", ""]
-        out += _table(["window", "Prosody", "driver", "gateway actor", "room actors", "registry+supervisor", "Ray daemons",
-                       "SecantusDB", "generator"], rows)
+    out += _section("## 6. Live rooms with one occupant each (memory of every process of the system)",
+                    ["system", "rooms", "per room KiB (USS)", "per new process MiB (USS)", "processes",
+                     "base MiB (PSS)", "all-in KiB/room", "rooms per 24 GiB", "model"], rows)
+    out += _section("## Targets of issue 7", ["check", "RayMUC", "value", "goal", "met"], ratios(results))
+    out += _section("## Where RayMUC's CPU goes (seconds in the measured window, % of one core)",
+                    ["window", "Prosody", "driver", "gateway actor", "room actors", "registry+supervisor",
+                     "Ray daemons", "SecantusDB", "generator"], cpu_split_rows(results))
     rows = []
     for name, t in results["targets"].items():
         h = t.get("hops_at_rest_ms")
@@ -183,13 +188,12 @@ def markdown(results: dict) -> str:
         if h:
             rows.append([_label(results, name), h["server_ping"]["p50"], h["service_disco"]["p50"],
                          h["room_disco"]["p50"], h["room_disco"]["p99"], load.get("p50"), load.get("p99")])
-    if rows:
-        out += ["## Round trips by hop (ms): where latency comes from", "",
-                "server ping = c2s only; service disco = to the MUC domain (through the component link "
-                "for components); room disco = to a room (RayMUC: through the room's pipe and a Ray call); "
-                "'in scenario 2' = sampled every 100 ms during its window, queued behind the groupchats.", ""]
-        out += _table(["system", "server ping p50", "service disco p50", "room disco p50", "room disco p99",
-                       "room disco p50 in scenario 2", "p99 in scenario 2"], rows)
+    out += _section("## Round trips by hop (ms): where latency comes from",
+                    ["system", "server ping p50", "service disco p50", "room disco p50", "room disco p99",
+                     "room disco p50 in scenario 2", "p99 in scenario 2"], rows,
+                    "server ping = c2s only; service disco = to the MUC domain (through the component link "
+                    "for components); room disco = to a room (RayMUC: through the room's pipe and a Ray call); "
+                    "'in scenario 2' = sampled every 100 ms during its window, queued behind the groupchats.")
     rows, groups = [], []
     for t in results["targets"].values():
         for g in (t.get("idle_cpu") or {}).get("pct_of_core", {}):
@@ -199,9 +203,8 @@ def markdown(results: dict) -> str:
         pct = (t.get("idle_cpu") or {}).get("pct_of_core")
         if pct:
             rows.append([_label(results, name)] + [pct.get(g) for g in groups])
-    if rows:
-        out += ["## At rest: CPU % of one core with the clients logged in and nothing sent", ""]
-        out += _table(["system"] + groups, rows)
+    out += _section("## At rest: CPU % of one core with the clients logged in and nothing sent",
+                    ["system"] + groups, rows)
     problems = [(n, k, v) for n, t in results["targets"].items() for k, v in t.get("errors", {}).items()]
     problems += [(n, k, f"skipped: {v}") for n, t in results["targets"].items() for k, v in t.get("skipped", {}).items()]
     problems += [(n, "target", v) for n, v in results.get("not_run", {}).items()]
