@@ -90,6 +90,13 @@ def git_head() -> str:
     return done.stdout.strip()
 
 
+# Private dependencies of the load generator (see run.sh): on sys.path of this process
+# only; children (raymuc run, Ray workers) never see them.
+BENCH_DEPS = REPO / "var" / "bench-deps"
+if BENCH_DEPS.is_dir() and str(BENCH_DEPS) not in sys.path:
+    sys.path.append(str(BENCH_DEPS))
+
+
 def event_loop_name() -> str:
     """uvloop when importable (optional: it roughly halves the load client's CPU per
     received stanza), else asyncio's own loop. BENCH_NO_UVLOOP=1 forces asyncio's."""

@@ -2,17 +2,21 @@
 # The benchmark of issue 7: RayMUC vs Prosody's built-in MUC, ejabberd's mod_muc and a
 # do-nothing component, on loopback. Usage: bash bench/run.sh [--quick] [--help for options]
 # Results: bench/results/<UTC timestamp>.json and .md (the Markdown is also printed).
-# The load generator uses uvloop when it can (about half the CPU per received stanza):
-# it is pip-installed into .venv on first use unless BENCH_NO_UVLOOP=1.
+#
+# The load generator uses uvloop when it can (about half the CPU per received stanza).
+# It is installed into var/bench-deps, NOT into .venv: Ray workers pick uvloop up by
+# themselves when it is importable, which would change RayMUC under test.
+# BENCH_NO_UVLOOP=1 runs the generator on asyncio's own loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
     echo "bench: .venv missing; run: bash scripts/setup.sh" >&2
     exit 2
 fi
-if [ "${BENCH_NO_UVLOOP:-0}" != 1 ] && ! .venv/bin/python -c "import uvloop" 2>/dev/null; then
-    echo "bench: installing uvloop into .venv for the load generator (BENCH_NO_UVLOOP=1 to skip)" >&2
-    .venv/bin/python -m pip install --quiet "uvloop>=0.19" >&2 \
+DEPS=var/bench-deps
+if [ "${BENCH_NO_UVLOOP:-0}" != 1 ] && ! PYTHONPATH="$DEPS" .venv/bin/python -c "import uvloop" 2>/dev/null; then
+    echo "bench: installing uvloop into $DEPS for the load generator (BENCH_NO_UVLOOP=1 to skip)" >&2
+    .venv/bin/python -m pip install --quiet --target "$DEPS" "uvloop>=0.19" >&2 \
         || echo "bench: uvloop not installed; the generator runs on asyncio's own loop" >&2
 fi
 export RAY_USAGE_STATS_ENABLED=0 RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 PYTHONUNBUFFERED=1
