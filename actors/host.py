@@ -27,7 +27,7 @@ from actors.core.room import Room
 from actors.core.state import Env
 from actors.conferences import HostConferences
 from actors.deferred import Deferred
-from actors.lifecycle import HostLifecycle, LifecycleMethods
+from actors.lifecycle import HostLifecycle, LifecycleMethods, wakes_nothing
 from actors.protocol import RETIRED, HostReply
 from actors.records import to_record, to_snapshot
 from actors.settings import HostSettings
@@ -118,7 +118,7 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
         service = self.settings.service_for(room_jid)
         if service is None:
             return None, refuse(cmd, "item-not-found", "No such MUC service")
-        if isinstance(cmd, (c.ServiceAnnouncement, c.Tick)):
+        if isinstance(cmd, (c.ServiceAnnouncement, c.Tick)) or wakes_nothing(cmd):
             return None, ()     # announcements and ticks are for online rooms; never wake one
         joining = isinstance(cmd, c.Presence) and cmd.available
         record = await asyncio.to_thread(self.store.load, room_jid)

@@ -46,6 +46,15 @@ STOP_REASON = "The room was stopped by the service administrator"
 _MIN_SLEEP = 0.01
 
 
+def wakes_nothing(cmd) -> bool:
+    """Stanzas that must not start a room that isn't running: an unavailable presence
+    (e.g. an owner told of deep hibernation going offline), an error, an IQ answer.
+    A room recreated for them would have no occupant to act for; nothing would come of
+    it but a process start. (MongooseIM restores the room for them anyway.)"""
+    return isinstance(cmd, (c.StanzaError, c.IqResponseFromOccupant)) or \
+        (isinstance(cmd, c.Presence) and not cmd.available)
+
+
 def info_of(room, hibernated_for: float | None = None) -> RoomInfo:
     """hibernated_for: seconds since the room hibernated, None while it is awake."""
     occupants = room.occupants.values()

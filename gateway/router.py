@@ -13,6 +13,7 @@ from typing import Awaitable, Callable
 from actors import placement as pl
 from actors.core import commands as c
 from actors.core.replies import refuse
+from actors.lifecycle import wakes_nothing
 from actors.protocol import HostReply
 
 log = logging.getLogger("raymuc.router")
@@ -105,6 +106,8 @@ class RoomRouter:
         """A host is started for a join, or for any stanza to a stored room."""
         if isinstance(cmd, c.Presence) and cmd.available:
             return True
+        if wakes_nothing(cmd):
+            return False     # e.g. an unavailable presence: nothing to answer, start nothing
         try:
             return await asyncio.to_thread(self.store.load, room_jid) is not None
         except Exception as exc:
