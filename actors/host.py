@@ -121,6 +121,11 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
         if isinstance(cmd, (c.ServiceAnnouncement, c.Tick)) or wakes_nothing(cmd):
             return None, ()     # announcements and ticks are for online rooms; never wake one
         joining = isinstance(cmd, c.Presence) and cmd.available
+        if len(self.rooms) >= self.settings.room_capacity:
+            # A room never moves between hosts, so a full host refuses to open one more;
+            # room_hosts x rooms_per_actor is the live-room budget (deep hibernation frees slots).
+            log.warning("host.full host=%s rooms=%d room=%s", self.name, len(self.rooms), room_jid)
+            return None, refuse(cmd, "resource-constraint", "Too many active rooms; try again later")
         record = await asyncio.to_thread(self.store.load, room_jid)
         # access_create (and, for new rooms, max_room_id): actors/core/creation.py
         refusal = service.creation.refusal(room_jid, cmd.sender, record is not None) \

@@ -38,6 +38,7 @@ class HostSettings:
     hibernate_timeout: int | None = 90000             # ms idle before a room hibernates; None = never
     hibernated_room_timeout: int | None = None        # ms hibernated before deep hibernation; None = never
     directory_renew: float = 30.0                     # s between a host's full reports to the supervisor
+    room_capacity: int = 1                            # [ray] rooms_per_actor: live rooms one host holds
     extra: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     def service_for(self, room_jid: str) -> ServiceSettings | None:

@@ -90,7 +90,8 @@ def host_settings(config, mongo_uri: str) -> HostSettings:
                         room_log=room_log_settings(config), http_auth=http_auth_pool(config),
                         hibernate_timeout=config.muc.hibernate_timeout,
                         hibernated_room_timeout=config.muc.hibernated_room_timeout,
-                        directory_renew=DIRECTORY_RENEW)
+                        directory_renew=DIRECTORY_RENEW,
+                        room_capacity=config.ray.rooms_per_actor)
 
 
 # Room hosts send the supervisor their whole room list this often (seconds); the
@@ -116,4 +117,4 @@ def supervisor_settings(config):
 
 
 def placement(config) -> Placement:
-    return Placement(config.ray.namespace, config.ray.rooms_per_actor)
+    return Placement(config.ray.namespace, config.ray.rooms_per_actor, config.ray.room_hosts)

@@ -79,6 +79,7 @@ class Ray:
     address: str
     namespace: str
     rooms_per_actor: int
+    room_hosts: int
 
 
 @dataclass(frozen=True)

@@ -298,6 +298,9 @@ SECTIONS: tuple[Section, ...] = (
                "\"local\" starts a private local Ray; \"auto\" or \"host:port\" joins one."),
         Option("namespace", Text(non_empty=True), "raymuc", "Ray namespace of the actors."),
         Option("rooms_per_actor", POSITIVE, 1, "Rooms hosted by one actor (>1 packs many rooms)."),
+        Option("room_hosts", POSITIVE, 16,
+               "Dense placement (rooms_per_actor > 1): how many named host actors rooms are "
+               "hashed onto; room_hosts x rooms_per_actor rooms can be live at once."),
     )),
     Section("instrumentation", "Metrics.", (
         Option("probe_interval", POSITIVE, 15, "Seconds between gauge probes (rooms online...)."),
