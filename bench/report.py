@@ -205,9 +205,28 @@ def markdown(results: dict) -> str:
             rows.append([_label(results, name)] + [pct.get(g) for g in groups])
     out += _section("## At rest: CPU % of one core with the clients logged in and nothing sent",
                     ["system"] + groups, rows)
+    out += pyspy_lines(results)
     problems = [(n, k, v) for n, t in results["targets"].items() for k, v in t.get("errors", {}).items()]
     problems += [(n, k, f"skipped: {v}") for n, t in results["targets"].items() for k, v in t.get("skipped", {}).items()]
     problems += [(n, "target", v) for n, v in results.get("not_run", {}).items()]
     if problems:
         out += ["## Not measured", ""] + [f"- {n} {k}: {v}" for n, k, v in problems] + [""]
     return "\n".join(out)
+
+
+def pyspy_lines(results: dict, top: int = 8) -> list[str]:
+    """The --profile windows: busiest functions per RayMUC process."""
+    lines = []
+    for name, t in results["targets"].items():
+        for window, w in (t.get("pyspy") or {}).items():
+            lines += [f"### {name}, {window} (extra window at {w['rate_msgs_per_s']:g} messages/s, "
+                      f"{w['delivered_per_s']:,.0f} deliveries/s, p99 {w['latency_ms']['p99']} ms)", ""]
+            for proc, prof in w["profiles"].items():
+                if "error" in prof:
+                    lines += [f"- {proc}: py-spy failed: {prof['error']}"]
+                    continue
+                cpu = ", ".join(f"{f} {p}%" for f, p in prof["top_self_pct"][:top])
+                incl = ", ".join(f"{f} {p}%" for f, p in prof["top_inclusive_pct"][:top])
+                lines += [f"- **{proc}** ({prof['samples']} samples) self: {cpu}", f"  - including callees: {incl}"]
+            lines.append("")
+    return (["## py-spy profiles of RayMUC (share of samples)", ""] + lines) if lines else []

@@ -19,5 +19,10 @@ if [ "${BENCH_NO_UVLOOP:-0}" != 1 ] && ! PYTHONPATH="$DEPS" .venv/bin/python -c 
     .venv/bin/python -m pip install --quiet --target "$DEPS" "uvloop>=0.19" >&2 \
         || echo "bench: uvloop not installed; the generator runs on asyncio's own loop" >&2
 fi
+if [[ " $* " == *" --profile "* ]] && [ ! -x "$DEPS/bin/py-spy" ]; then
+    echo "bench: installing py-spy into $DEPS for --profile" >&2
+    .venv/bin/python -m pip install --quiet --target "$DEPS" "py-spy>=0.3" >&2 \
+        || echo "bench: py-spy not installed; --profile windows are skipped" >&2
+fi
 export RAY_USAGE_STATS_ENABLED=0 RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 PYTHONUNBUFFERED=1
 exec .venv/bin/python -m bench.run "$@"

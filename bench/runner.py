@@ -10,12 +10,14 @@ import asyncio
 import logging
 import time
 import traceback
+from pathlib import Path
 
 from bench.procstat import CpuMeter
+from bench import pyspy
 from bench.profile import Profile
 from bench.scenarios import cold, density, fanout, joins, probe
 from bench.scenarios.common import Ctx, create_room, join_all
-from bench.targets import Target
+from bench.targets import RaymucTarget, Target
 from bench.xmppload.load import RoomLoad
 
 log = logging.getLogger("bench.runner")
@@ -26,8 +28,9 @@ TITLES = {
 }
 
 
-async def run_target(target: Target, profile: Profile, selected: set[int], budget_s: float) -> dict:
-    ctx = Ctx(target, profile)
+async def run_target(target: Target, profile: Profile, selected: set[int], budget_s: float,
+                     profile_dir: Path | None = None) -> dict:
+    ctx = Ctx(target, profile, profile_dir if isinstance(target, RaymucTarget) and pyspy.available() else None)
     deadline = time.monotonic() + budget_s
     wanted = [s for s in ORDER if s in selected and s in target.scenarios]
     out: dict = {"info": target.info(), "scenarios": {}, "errors": {}, "skipped": {},
@@ -68,6 +71,9 @@ async def run_target(target: Target, profile: Profile, selected: set[int], budge
                     result = await asyncio.wait_for(cold.cold_rooms(ctx, 0, 1), left)
                 result["scenario_s"] = round(time.perf_counter() - began, 1)
                 out["scenarios"][title] = result
+                if ctx.profile_dir is not None and number in (1, 2):
+                    out.setdefault("pyspy", {})[title] = await asyncio.wait_for(
+                        _profile(ctx, number, pool, big), max(5.0, deadline - time.monotonic()))
             except asyncio.TimeoutError:
                 out["errors"][title] = "did not finish within the target's time budget"
                 log.error("bench.timeout target=%s scenario=%s", target.name, title)
@@ -88,6 +94,15 @@ async def idle_cpu(target: Target, seconds: float) -> dict:
     wall = cpu.pop("wall")
     cpu.pop("generator", None)
     return {"seconds": wall, "pct_of_core": {k: round(v / wall * 100, 1) for k, v in cpu.items()}}
+
+
+async def _profile(ctx: Ctx, number: int, pool: list, big: RoomLoad | None) -> dict:
+    p = ctx.profile
+    if number == 1:
+        rooms = [RoomLoad(ctx.room("s1", r), pool[r * p.s1_room_size:(r + 1) * p.s1_room_size])
+                 for r in range(p.s1_rooms)]
+        return await fanout.profiled_window(ctx, rooms, p.s1_rate, "s1")
+    return await fanout.profiled_window(ctx, [big], p.s2_rate, "s2")
 
 
 async def _hops(ctx: Ctx, client) -> dict:

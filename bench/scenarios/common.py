@@ -6,6 +6,7 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench.profile import Profile
 from bench.targets import Target
@@ -24,6 +25,7 @@ def user(i: int) -> str:
 class Ctx:
     target: Target
     profile: Profile
+    profile_dir: Path | None = None     # py-spy output; None: no profiling windows
     tag: str = field(default_factory=lambda: secrets.token_hex(3))
     clients: list[LeanClient] = field(default_factory=list)    # every client made, for closing
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bench.procstat import CpuMeter
+from bench import pyspy
+from bench.procstat import CpuMeter, cpu_seconds
 from bench.scenarios.common import Ctx, cpu_figures, create_room, join_all
 from bench.scenarios.probe import LoadProbe
 from bench.xmppload.client import LeanClient
@@ -130,3 +131,30 @@ async def max_rate(ctx: Ctx, room: RoomLoad) -> dict:
         "capped_by_steps": failed_rate is None or best is None,
         "steps": steps,
     }
+
+
+async def profiled_window(ctx: Ctx, rooms: list[RoomLoad], rate: float, label: str) -> dict:
+    """An extra window like a scenario's, with py-spy sampling RayMUC's gateway and room
+    actors (kept apart from the measured windows: sampling costs CPU)."""
+    p = ctx.profile
+    groups = ctx.target.muc_groups()
+    pids = {f"gateway-{pid}": pid for pid in groups.get("raymuc.gateway", [])}
+    # the room actors of these rooms are the busy ones: the top CPU users over a short sample
+    busy = await _busiest(groups.get("raymuc.rooms", []), rooms, rate, len(rooms))
+    pids.update({f"room-{pid}": pid for pid in busy})
+    profiler = pyspy.Profiler(ctx.profile_dir, f"{ctx.target.name}-{label}")
+    profiler.start(pids, p.warmup + p.duration)
+    window = await measure(ctx, rooms, rate, p.warmup, p.duration)
+    profiles = await asyncio.to_thread(profiler.finish)
+    return {"rate_msgs_per_s": rate, "delivered_per_s": window["delivered_per_s"],
+            "latency_ms": window["latency_ms"], "cpu_s": window["cpu_s"],
+            "profiles": {k: v for k, v in profiles.items() if v.get("samples", 1)}}
+
+
+async def _busiest(pids: list[int], rooms: list[RoomLoad], rate: float, count: int) -> list[int]:
+    """The `count` pids using most CPU while the rooms get a second of load."""
+    before = {pid: cpu_seconds(pid) or 0.0 for pid in pids}
+    recorder = FanoutRecorder()
+    await run_load(rooms, rate, 0.0, 1.0, recorder, drain=1.0)
+    used = {pid: (cpu_seconds(pid) or 0.0) - before[pid] for pid in pids}
+    return sorted(used, key=used.get, reverse=True)[:count]
