@@ -8,7 +8,8 @@ Model: memory = base + processes x per_process + rooms x per_room, where
 With dense placement, a warm-up first creates one room on each of the placement's host
 actors, so the measured rooms land in running hosts and per_room is the in-host cost.
 Rooms per 24 GiB node = (24 GiB - base PSS [- hosts x per_process]) / (per_room
-[+ per_process with one actor per room]).
+[+ per_process with one actor per room]); if the placement has no fixed host set, hosts
+are assumed to fill up to rooms_per_actor rooms each.
 
 USS, not PSS, for growth: the PSS of shared library pages shifts whenever processes
 outside the target (other Prosody or Ray instances on the machine) come and go, while a
@@ -59,13 +60,16 @@ def host_names(ctx: Ctx) -> tuple[int, list[str]]:
         return 0, []
     from actors.placement import Placement        # pure: hashing only, no Ray import
     placement = Placement(rooms_per_actor=target.rooms_per_actor)
+    hosts = getattr(placement, "host_count", None)
+    if not isinstance(hosts, int) or hosts < 1:
+        return 0, []            # no fixed host set: the packing model applies (live_rooms)
     rooms: dict[str, str] = {}
     i = 0
-    while ctx.profile.density_warm_hosts and len(rooms) < placement.host_count and i < placement.host_count * 50:
+    while ctx.profile.density_warm_hosts and len(rooms) < hosts and i < hosts * 50:
         jid = ctx.room("warm", i)
         rooms.setdefault(placement.actor_name(jid), jid)
         i += 1
-    return placement.host_count, list(rooms.values())
+    return hosts, list(rooms.values())
 
 
 async def live_rooms(ctx: Ctx, first_index: int) -> dict:
@@ -104,6 +108,10 @@ async def live_rooms(ctx: Ctx, first_index: int) -> dict:
     elif isinstance(ctx.target, RaymucTarget) and ctx.target.rooms_per_actor == 1:
         capacity_rooms = (NODE_BYTES - base_pss) / (per_process + per_room)
         model = "(24 GiB - base) / (per_process + per_room)"
+    elif isinstance(ctx.target, RaymucTarget):      # hosts made as rooms come, rooms_per_actor each
+        rpa = ctx.target.rooms_per_actor
+        capacity_rooms = (NODE_BYTES - base_pss) / (per_process / rpa + max(per_room, 0.0))
+        model = f"(24 GiB - base) / (per_process / {rpa} + per_room)"
     else:
         capacity_rooms = (NODE_BYTES - base_pss) / per_room if per_room > 0 else None
         model = "(24 GiB - base) / per_room"
