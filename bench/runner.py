@@ -12,7 +12,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench.procstat import CpuMeter
+from bench.procstat import CpuMeter, memory_of
 from bench import pyspy
 from bench.profile import Profile
 from bench.scenarios import cold, density, fanout, joins, probe
@@ -44,6 +44,7 @@ async def run_target(target: Target, profile: Profile, selected: set[int], budge
             pool = await ctx.connect(list(range(size)), "load")
             out["login_s"] = round(time.perf_counter() - began, 2)
         out["idle_cpu"] = await idle_cpu(target, profile.idle_s)
+        out["memory_at_rest_mib"] = {g: round(m["pss"] / 2 ** 20, 1) for g, m in memory_of(target.groups()).items()}
         if pool:
             out["hops_at_rest_ms"] = await asyncio.wait_for(_hops(ctx, pool[0]), 120)
         for number in wanted:
