@@ -8,8 +8,10 @@ from actors.core.effects import Deliver, DiscoInfoResult, DiscoItemsResult, Erro
 from actors.core.errors import XmppError
 from actors.core.replies import refuse
 from actors.records import to_snapshot
+from actors.supervisor import find_supervisor
 from gateway import parse as p
 from gateway.paging import UnknownItem, page_of
+from gateway.room_list import Stored, room_list
 
 log = logging.getLogger("raymuc.service_level")
 
@@ -24,6 +26,7 @@ SERVICE_FEATURES = (
     "http://jabber.org/protocol/rsm",
 )
 _MAX_LISTED = 1000
+_DIRECTORY_TIMEOUT = 5.0
 
 
 class ServiceResponder:
@@ -88,13 +91,16 @@ class ServiceResponder:
         if cmd.node:
             self._send(comp, domain, service_refuse(cmd, "item-not-found", "No such node"))
             return
+        bare = cmd.sender.split("/", 1)[0]
+        live = await self._live_rooms(domain)
         try:
-            items = await asyncio.to_thread(self._listed_rooms, domain, cmd.sender)
+            stored = await asyncio.to_thread(self._stored_rooms, domain)
         except Exception:
             log.exception("service.items_failed domain=%s", domain)
             self._send(comp, domain, service_refuse(cmd, "service-unavailable",
                                                     "Room storage is unavailable"))
             return
+        items = room_list(live, stored, bare, self.is_admin(bare, domain))
         try:
             page, where = page_of(items, cmd.page, _MAX_LISTED)
         except UnknownItem as unknown:
@@ -103,22 +109,28 @@ class ServiceResponder:
             return
         self._reply(comp, domain, cmd, DiscoItemsResult(page, page=where))
 
-    def _listed_rooms(self, domain: str, sender: str) -> list:
-        """§6.3: the public rooms; a hidden room only to service administrators and to
-        its own owners (who may want to find it again). Rooms are read from storage:
-        the persistent ones, which are all unlocked (a room is stored once configured).
-        Sorted by JID, the item ids of XEP-0059 paging."""
-        bare = sender.split("/", 1)[0]
-        admin = self.is_admin(bare, domain)
+    async def _live_rooms(self, domain: str) -> tuple:
+        """The supervisor's live room directory for `domain`; () when it can't be
+        asked (no supervisor running, or a timeout): the stored rooms are still listed."""
+        try:
+            handle = await asyncio.to_thread(find_supervisor, self.router.placement.namespace)
+            if handle is None:
+                return ()
+            return tuple(await asyncio.wait_for(_awaited(handle.list_rooms.remote(domain)),
+                                                _DIRECTORY_TIMEOUT))
+        except Exception as exc:
+            log.warning("service.directory_unavailable domain=%s error=%s", domain,
+                        type(exc).__name__)
+            return ()
+
+    def _stored_rooms(self, domain: str) -> list[Stored]:
         rooms = []
         for jid in self.store.list_jids(domain):
             rec = self.store.load(jid)
-            if rec is None:
-                continue
-            snap = to_snapshot(rec)
-            if admin or snap.config.get("public", True) or snap.affiliations.get(bare) == "owner":
-                rooms.append((jid, snap.config.get("title") or jid.split("@")[0], None))
-        return sorted(rooms)
+            if rec is not None:
+                snap = to_snapshot(rec)
+                rooms.append(Stored(jid, snap.config, snap.affiliations))
+        return rooms
 
     def _reply(self, comp, domain: str, cmd, payload) -> None:
         self._send(comp, domain, (Deliver((cmd.sender,), IqResult(cmd.id, None, payload)),))
@@ -144,3 +156,7 @@ def service_refuse(cmd, condition: str, text: str = "") -> tuple:
         error = XmppError.of(condition, text)
         return (Deliver((cmd.sender,), ErrorOut("iq", cmd.id, error, None)),)
     return refuse(cmd, condition, text)
+
+
+async def _awaited(ref):
+    return await ref

@@ -115,6 +115,19 @@ def test_service_lists_public_rooms_hidden_ones_to_admins_and_owners(setup):
             assert seen.get(public) == "Open Heath" and hidden not in seen
             assert hidden in await listed(o)
             assert {public, hidden} <= set(await listed(boss))
+
+            # temporary rooms come from the live directory (the hosts report to the
+            # supervisor after the command, so the listing catches up shortly)
+            temp, temp_hidden = new_room(DOMAIN, "tmp"), new_room(DOMAIN, "tmh")
+            await create(o, temp, "Owner", field("muc#roomconfig_roomname", "Passing Cloud"))
+            await create(o, temp_hidden, "Owner", field("muc#roomconfig_publicroom", "0"))
+            for _ in range(100):
+                if (await listed(boss)).keys() >= {temp, temp_hidden}:
+                    break
+                await asyncio.sleep(0.1)
+            seen = await listed(s)
+            assert seen.get(temp) == "Passing Cloud" and temp_hidden not in seen
+            assert {temp, temp_hidden} <= set(await listed(boss))
             node = await iq(s, DOMAIN, f"<query xmlns='{NS_DISCO_ITEMS}' node='nope'/>")
             assert error_of(node)[0] == "item-not-found"
 
