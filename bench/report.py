@@ -204,8 +204,7 @@ def markdown(results: dict) -> str:
         mem = t.get("memory_at_rest_mib") or {}
         if pct:
             rows.append([_label(results, name)] + [pct.get(g) for g in groups] + [round(sum(mem.values()), 1)])
-    out += _section("## At rest: CPU % of one core per process group, and memory, with the clients logged in "
-                    "and nothing sent", ["system"] + groups + ["memory MiB (PSS, all)"], rows)
+    out += _section("## At rest: CPU % of one core per process group, and memory, before any client connects", ["system"] + groups + ["memory MiB (PSS, all)"], rows)
     out += pyspy_lines(results)
     problems = [(n, k, v) for n, t in results["targets"].items() for k, v in t.get("errors", {}).items()]
     problems += [(n, k, f"skipped: {v}") for n, t in results["targets"].items() for k, v in t.get("skipped", {}).items()]

@@ -45,6 +45,11 @@ class Ctx:
         await asyncio.gather(*(one(c) for c in made))
         return made
 
+    async def disconnect(self, clients: list[LeanClient]) -> None:
+        gone = set(map(id, clients))
+        self.clients = [c for c in self.clients if id(c) not in gone]
+        await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+
     async def close_all(self) -> None:
         clients, self.clients = self.clients, []
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)

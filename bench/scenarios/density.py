@@ -97,6 +97,7 @@ async def live_rooms(ctx: Ctx, first_index: int) -> dict:
     create_s = time.perf_counter() - began
     await asyncio.sleep(2.0)          # let allocations settle (actor start-up, GC)
     end = _snapshot(ctx)
+    await ctx.disconnect(clients)     # the rooms empty out and end: later scenarios start clean
     kept = set(warm) & set(end)
     new_pids = set(end) - set(base)
     per_room = (_sum(end, "uss", kept) - _sum(warm, "uss", kept)) / count
