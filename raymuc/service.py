@@ -74,10 +74,11 @@ async def _serve(config, settings, store, session, ready) -> None:
                 access=(wiring.access_rules(config), config.muc.access, config.muc.access_admin))
     from actors.conferences import ensure_registry
     registry = asyncio.create_task(asyncio.to_thread(ensure_registry, config.ray.namespace))
+    gateway = await asyncio.to_thread(start_gateway, config.ray.namespace, spec)
+    # after the gateway: deep hibernation pushes its notices through it
     from actors.supervisor import start_supervisor
     supervised = asyncio.create_task(asyncio.to_thread(start_supervisor,
                                                        wiring.supervisor_settings(config)))
-    gateway = await asyncio.to_thread(start_gateway, config.ray.namespace, spec)
     await registry      # max_user_conferences is counted from the first join on
     supervisor = await _supervisor_ready(supervised, config)
     log.info("service.ready domains=%s dashboard=%s", ",".join(config.muc_domains()),

@@ -117,7 +117,8 @@ def test_idle_rooms_hibernate_then_deep_hibernate_and_a_join_recreates_them(stac
     assert counter(stack, "mod_muc_hibernations_count") > hibernations
     wait_until(lambda: counter(stack, "mod_muc_deep_hibernations_count") > deep)
     assert room_process(stack, room) is None                   # its actor is gone from Ray
-    assert room not in stack.raymuc("rooms").stdout
+    listed = stack.raymuc("rooms")
+    assert listed.returncode == 0 and room not in listed.stdout, listed.stdout + listed.stderr
 
     async def after():
         async with stack.client("guest") as guest, stack.client("owner") as owner:
