@@ -1,7 +1,7 @@
 """Operator actions the benchmark needs on a running RayMUC, as a separate Ray driver
 (so the load generator's process never imports Ray).
 
-    python -m bench.raytool --session DATA/ray-session.json --rooms-per-actor N cold JID...
+    python -m bench.raytool --config RAYMUC.toml cold JID...
 
 `cold` takes stored persistent rooms out of memory: by RayMUC's deep hibernation
 (actors.supervisor.operate, what `raymuc hibernate` calls) when it exists, else (or with
@@ -30,16 +30,13 @@ def hibernate(jids: list[str], placement) -> dict | None:
     failed = []
     for jid in jids:
         result = operate(placement, jid, "hibernate")
-        if not result.get("done"):
+        if not result.get("done") and "not running" not in str(result.get("reason", "")):
             failed.append({"room": jid, **{k: str(v) for k, v in result.items()}})
     return {"method": "deep hibernation (raymuc hibernate)", "rooms": len(jids), "failed": failed,
             "not_settled": []}
 
 
-def cold(jids: list[str], rooms_per_actor: int, namespace: str, timeout: float = 60.0,
-         allow_hibernate: bool = True) -> dict:
-    from actors.placement import Placement
-    placement = Placement(namespace, rooms_per_actor)
+def cold(jids: list[str], placement, timeout: float = 60.0, allow_hibernate: bool = True) -> dict:
     result = hibernate(jids, placement) if allow_hibernate else None
     if result is not None and not result["failed"]:
         return result
@@ -85,18 +82,19 @@ def kill(jids: list[str], placement, timeout: float) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="benchmark helper attached to RayMUC's Ray session")
-    parser.add_argument("--session", required=True, type=Path)
-    parser.add_argument("--namespace", default="raymuc")
-    parser.add_argument("--rooms-per-actor", type=int, default=1)
+    parser.add_argument("--config", required=True, type=Path, help="the service's raymuc.toml")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("cold", help="take stored rooms out of memory")
     p.add_argument("--kill", action="store_true", help="ray.kill even when deep hibernation exists")
     p.add_argument("jids", nargs="+")
     args = parser.parse_args(argv)
-    from raymuc import raysession
-    session = raysession.RaySession.from_file(args.session)
-    raysession.connect(session, namespace=args.namespace)
-    result = cold(args.jids, args.rooms_per_actor, args.namespace, allow_hibernate=not args.kill)
+    from raymuc import raysession, wiring
+    from raymuc.config import load_config
+    from raymuc.service import SESSION_FILE
+    config = load_config(str(args.config))
+    session = raysession.RaySession.from_file(Path(config.storage.data_dir) / SESSION_FILE)
+    raysession.connect(session, namespace=config.ray.namespace)
+    result = cold(args.jids, wiring.placement(config), allow_hibernate=not args.kill)
     print(json.dumps(result), flush=True)
     return 0 if not result["not_settled"] else 1
 

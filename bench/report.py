@@ -172,10 +172,11 @@ def markdown(results: dict) -> str:
         if s:
             rows.append([_label(results, name), s["rooms"], s["per_room_uss_kib"], s["per_process_uss_mib"],
                          f"{s['processes_before']} → {s['processes_after']}", s["memory_before_mib"],
-                         s["avg_uss_kib_all_in"], s["rooms_per_24gib"], s["capacity_model"]])
+                         s["avg_uss_kib_all_in"], s["rooms_per_24gib"], s.get("config_limit_rooms"),
+                         s["capacity_model"]])
     out += _section("## 6. Live rooms with one occupant each (memory of every process of the system)",
                     ["system", "rooms", "per room KiB (USS)", "per new process MiB (USS)", "processes",
-                     "base MiB (PSS)", "all-in KiB/room", "rooms per 24 GiB", "model"], rows)
+                     "base MiB (PSS)", "all-in KiB/room", "rooms per 24 GiB", "config limit", "model"], rows)
     out += _section("## Targets of issue 7", ["check", "RayMUC", "value", "goal", "met"], ratios(results))
     out += _section("## Where RayMUC's CPU goes (seconds in the measured window, % of one core)",
                     ["window", "Prosody", "driver", "gateway actor", "room actors", "registry+supervisor",

@@ -66,14 +66,18 @@ class RaymucTarget(ProsodyBacked):
     muc_domain = "conference.localhost"
 
     def __init__(self, prosody: BenchProsody, work_dir: Path, secret: str, rooms_per_actor: int = 1,
-                 name: str = "raymuc", scenarios: frozenset[int] = ALL_SCENARIOS) -> None:
+                 room_hosts: int | None = None, name: str = "raymuc",
+                 scenarios: frozenset[int] = ALL_SCENARIOS) -> None:
         super().__init__(prosody)
         self.name = name
         self.rooms_per_actor = rooms_per_actor
-        placement = "one actor per room" if rooms_per_actor == 1 else f"rooms_per_actor={rooms_per_actor}"
+        self.room_hosts = room_hosts if rooms_per_actor > 1 else None
+        placement = "one actor per room" if rooms_per_actor == 1 else \
+            f"rooms_per_actor={rooms_per_actor}, room_hosts={self.room_hosts or 'default'}"
         self.label = f"RayMUC ({placement}) behind Prosody"
         self.scenarios = scenarios
-        self.service = RaymucService(work_dir, prosody.component_port, secret, rooms_per_actor=rooms_per_actor)
+        self.service = RaymucService(work_dir, prosody.component_port, secret, rooms_per_actor=rooms_per_actor,
+                                     room_hosts=self.room_hosts)
 
     def start(self) -> None:
         self.service.start()
@@ -90,8 +94,8 @@ class RaymucTarget(ProsodyBacked):
     def _make_cold(self, rooms: list[str]) -> dict:
         """One extra Ray driver (bench.raytool) for all rooms: `raymuc hibernate` per room
         would attach a driver per room (seconds each)."""
-        done = subprocess.run([sys.executable, "-m", "bench.raytool", "--session", str(self.service.session_file),
-                               "--rooms-per-actor", str(self.rooms_per_actor), "cold", *rooms],
+        done = subprocess.run([sys.executable, "-m", "bench.raytool", "--config", str(self.service.config_path),
+                               "cold", *rooms],
                               cwd=REPO, capture_output=True, text=True, timeout=600)
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
         if not lines:
@@ -99,7 +103,7 @@ class RaymucTarget(ProsodyBacked):
         return {**json.loads(lines[-1]), "reconnect": False}
 
     def info(self) -> dict:
-        return {**super().info(), "rooms_per_actor": self.rooms_per_actor}
+        return {**super().info(), "rooms_per_actor": self.rooms_per_actor, "room_hosts": self.room_hosts}
 
 
 class NullTarget(ProsodyBacked):

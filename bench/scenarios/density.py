@@ -58,8 +58,7 @@ def host_names(ctx: Ctx) -> tuple[int, list[str]]:
     target = ctx.target
     if not isinstance(target, RaymucTarget) or target.rooms_per_actor == 1:
         return 0, []
-    from actors.placement import Placement        # pure: hashing only, no Ray import
-    placement = Placement(rooms_per_actor=target.rooms_per_actor)
+    placement = target.service.placement()     # the service's own (pure: no Ray import)
     hosts = getattr(placement, "host_count", None)
     if not isinstance(hosts, int) or hosts < 1:
         return 0, []            # no fixed host set: the packing model applies (live_rooms)
@@ -133,6 +132,7 @@ async def live_rooms(ctx: Ctx, first_index: int) -> dict:
         "per_room_uss_kib": round(per_room / KIB, 2),
         "avg_uss_kib_all_in": round((_sum(end, "uss") - _sum(base, "uss")) / rooms_total / KIB, 1),
         "rooms_per_24gib": int(capacity_rooms) if capacity_rooms and capacity_rooms > 0 else None,
+        "config_limit_rooms": hosts * ctx.target.rooms_per_actor if hosts else None,   # room_hosts x rooms_per_actor
         "capacity_model": model,
         "measured_growth_kib_by_group": _growth_by_group(warm, end, kept),
         "groups_after_mib": _by_group(end),
