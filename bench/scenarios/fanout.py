@@ -70,6 +70,18 @@ async def big_room_steady(ctx: Ctx, room: RoomLoad) -> dict:
     return {"room_size": room.occupants, **result}
 
 
+async def quiesce(clients: list[LeanClient], quiet: float = 1.0, limit: float = 30.0) -> None:
+    """Wait until the clients received nothing for `quiet` seconds (at most `limit`)."""
+    deadline = asyncio.get_running_loop().time() + limit
+    last = -1
+    while asyncio.get_running_loop().time() < deadline:
+        now = sum(c.counts["message"] for c in clients)
+        if now == last:
+            return
+        last = now
+        await asyncio.sleep(quiet)
+
+
 def _passes(step: dict, p) -> bool:
     p99 = step["latency_ms"]["p99"]
     offered = step["offered_deliveries_per_s"]
@@ -89,7 +101,7 @@ async def max_rate(ctx: Ctx, room: RoomLoad) -> dict:
         result = await measure(ctx, [room], round(rate, 2), p.s3_warmup, p.s3_duration)
         result["pass"] = _passes(result, p)
         steps.append(result)
-        await asyncio.sleep(1.0 if result["pass"] else 3.0)    # let a backlog clear
+        await quiesce(room.members)     # a failed step leaves a backlog: let it drain first
         return result
 
     best, failed_rate = None, None
