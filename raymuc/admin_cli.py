@@ -59,9 +59,13 @@ def cmd_room(args) -> int:
     if handle is None:
         print(f"{args.jid}: not running (no actor {name!r})")
         return 1
-    state, lifecycle, process = ray.get([handle.room_state.remote(args.jid),
-                                         handle.room_lifecycle.remote(args.jid),
-                                         handle.whoami.remote()])
+    try:
+        state, lifecycle, process = ray.get([handle.room_state.remote(args.jid),
+                                             handle.room_lifecycle.remote(args.jid),
+                                             handle.whoami.remote()], timeout=60)
+    except ray.exceptions.RayActorError as exc:    # it ended meanwhile (deep hibernation)
+        print(f"{args.jid}: not running (actor {name!r} ended: {type(exc).__name__})")
+        return 1
     print(json.dumps({"actor": name, "process": process, "lifecycle": lifecycle,
                       "state": state}, indent=2, default=str))
     return 0 if state is not None else 1

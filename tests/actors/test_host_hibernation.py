@@ -21,6 +21,7 @@ CAROL = "carol@localhost/c"
 def lifecycle_host(mongo, seed=PERSISTENT, **settings):
     settings.setdefault("hibernate_timeout", 200)
     settings.setdefault("hibernated_room_timeout", 300)
+    settings.setdefault("room_capacity", 100)        # several rooms in this one host
     host = host_for(mongo, ServicePolicy(DOMAIN), seed, **settings)
     sent = []
     host.lifecycle.reporter.send = lambda method, *args: sent.append((method, args))
