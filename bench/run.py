@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="placement of the 'raymuc' target (default 1: one actor per room)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a profile field (see bench/profile.py), repeatable")
-    parser.add_argument("--profile", action="store_true",
+    parser.add_argument("--profile", action="store_true", dest="pyspy",
                         help="after scenarios 1 and 2, an extra window with py-spy on RayMUC's gateway and "
                              "room actors (run.sh installs py-spy into var/bench-deps)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
@@ -190,7 +190,7 @@ def run(args) -> int:
                 startup = time.perf_counter() - t
                 log.info("bench.target target=%s started_in_s=%.1f budget_s=%.0f", name, startup, share - startup)
                 outcome = _run_async(run_target(target, profile, args.scenario_set, share - startup,
-                                                profile_dir=args.out / f"{stamp}-pyspy" if args.profile else None))
+                                                profile_dir=args.out / f"{stamp}-pyspy" if args.pyspy else None))
                 outcome["startup_s"] = round(startup, 1)
                 results["targets"][name] = outcome
             finally:
