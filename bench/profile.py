@@ -34,6 +34,7 @@ class Profile:
     setup_concurrency: int = 8      # parallel logins / room creations
     body_padding: int = 60          # characters of filler text in each groupchat body
     probe_samples: int = 30         # round trips per hop at rest (server, MUC service, room)
+    settle_s: float = 5.0           # after a system started, before measuring it at rest
     idle_s: float = 5.0             # CPU of each system at rest, after the clients logged in
     drain: float = 5.0              # seconds to wait for late deliveries after a window
     dense_rooms_per_actor: int = 1000  # raymuc-dense: live rooms per host actor (a full host refuses more)
@@ -68,5 +69,5 @@ QUICK = Profile(name="quick", big_room=20, s1_rooms=2, s1_room_size=5, s1_rate=2
                 warmup=1.0, duration=4.0, s3_start_rate=5.0, s3_factor=2.0, s3_max_steps=3, s3_refine=0,
                 s3_warmup=1.0, s3_duration=3.0, cold_rooms=5, cold_rooms_actor=3, density_rooms=3,
                 density_rooms_dense=40, density_rooms_server=200, density_clients=4,
-                probe_samples=10, idle_s=2.0, drain=3.0, dense_rooms_per_actor=50, dense_room_hosts=4,
+                probe_samples=10, settle_s=2.0, idle_s=2.0, drain=3.0, dense_rooms_per_actor=50, dense_room_hosts=4,
                 max_minutes=10.0)

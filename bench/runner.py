@@ -40,6 +40,7 @@ async def run_target(target: Target, profile: Profile, selected: set[int], budge
     big: RoomLoad | None = None
     pool: list = []
     try:
+        await asyncio.sleep(profile.settle_s)     # start-up work (module loading, Ray workers) ends
         out["idle_cpu"] = await idle_cpu(target, profile.idle_s)
         out["memory_at_rest_mib"] = {g: round(m["pss"] / 2 ** 20, 1) for g, m in memory_of(target.groups()).items()}
         for number in wanted:

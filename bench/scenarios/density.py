@@ -106,7 +106,8 @@ async def live_rooms(ctx: Ctx, first_index: int) -> dict:
         capacity_rooms = (NODE_BYTES - base_pss - hosts * per_process) / per_room if per_room > 0 else None
         model = f"(24 GiB - base - {hosts} hosts x per_process) / per_room"
     elif isinstance(ctx.target, RaymucTarget) and ctx.target.rooms_per_actor == 1:
-        capacity_rooms = (NODE_BYTES - base_pss) / (per_process + per_room)
+        # a negative in-process growth is noise (other processes' heaps moving): count it as 0
+        capacity_rooms = (NODE_BYTES - base_pss) / (per_process + max(per_room, 0.0))
         model = "(24 GiB - base) / (per_process + per_room)"
     elif isinstance(ctx.target, RaymucTarget):      # hosts made as rooms come, rooms_per_actor each
         rpa = ctx.target.rooms_per_actor
