@@ -13,6 +13,7 @@ HOST_OPTIONS = dict(
     max_restarts=-1,          # Ray restarts a crashed host; rooms reload from MongoDB
     max_task_retries=0,       # a stanza is applied once; never replay it
     max_concurrency=1000,     # async host; one stanza at a time per room via its lock
+    scheduling_strategy="SPREAD",   # hosts spread over the cluster's nodes
 )
 
 
