@@ -10,8 +10,8 @@ Fault contract
   MongoDB by the next stanza.
 - Mailbox: one stanza at a time per room (a lock per room); other rooms in the same
   host go on while one waits for storage.
-- Idempotent calls: `stats`, `retire`. `handle` applies a stanza once and must not be
-  retried by Ray (max_task_retries=0).
+- Idempotent calls: `stats`, `retire`. `handle`, `handle_many` and `handle_batch` apply
+  each stanza once and must not be retried by Ray (max_task_retries=0).
 """
 from __future__ import annotations
 
@@ -65,24 +65,31 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
 
     # the mailbox ---------------------------------------------------------------
     async def handle(self, room_jid: str, cmd) -> HostReply:
+        return await self.handle_many(room_jid, (cmd,))
+
+    async def handle_many(self, room_jid: str, cmds) -> HostReply:
+        """Stanzas of one room, applied in order under its lock; their effects in order."""
         if self.retired:
             return RETIRED
         self.inflight += 1
+        effects: list = []
         try:
             lock = self.locks.setdefault(room_jid, asyncio.Lock())
             async with lock:
-                self.lifecycle.touch(room_jid)       # wakes a hibernated room
-                effects = await self._handle_locked(room_jid, cmd)
-                self.lifecycle.after(room_jid)
+                for cmd in cmds:
+                    self.lifecycle.touch(room_jid)       # wakes a hibernated room
+                    effects.extend(await self._handle_locked(room_jid, cmd))
+                    self.lifecycle.after(room_jid)
         finally:
             self.inflight -= 1
         if room_jid not in self.rooms and not lock.locked():
             self.locks.pop(room_jid, None)
         return HostReply(tuple(effects), host_empty=not self.rooms)
 
-    async def handle_batch(self, batch: list[tuple[str, object]]) -> list[HostReply]:
-        """Several stanzas in one Ray call; rooms keep their own order."""
-        return list(await asyncio.gather(*(self.handle(j, cmd) for j, cmd in batch)))
+    async def handle_batch(self, batch: list[tuple[str, list]]) -> list[HostReply]:
+        """Several rooms' stanzas in one Ray call (gateway/host_calls.py): the rooms run
+        side by side, each in its own order; one reply per room, in the batch's order."""
+        return list(await asyncio.gather(*(self.handle_many(j, cmds) for j, cmds in batch)))
 
     async def _handle_locked(self, room_jid: str, cmd) -> list:
         refused = await self.conferences.admit(room_jid, cmd, self.settings.service_for(room_jid),

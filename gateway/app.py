@@ -47,7 +47,7 @@ class Gateway:
     def _on_stanza(self, comp: MucComponent, xml: ET.Element) -> None:
         parsed = parse_stanza(xml)
         if parsed.error is not None:
-            comp.send_raw(render_error_reply(parsed.error))
+            comp.send_out(render_error_reply(parsed.error))
             return
         if parsed.service_level:
             self.service.handle(comp, parsed.command)
@@ -63,6 +63,6 @@ class Gateway:
         comp = self.components.get(room_jid.partition("@")[2])
         if comp is None:
             return
-        for eff in effects:
-            for raw in self.renderer.deliver(eff, room_jid):
-                comp.send_raw(raw)
+        data = self.renderer.stream(effects, room_jid)
+        if data:
+            comp.send_out(data)

@@ -2,7 +2,7 @@
 
 Inbound stanzas go straight from the parsed XML tree to the pure parser (we skip
 slixmpp's stanza objects: they cost ~100 µs each and we never need them); outbound
-stanzas are rendered strings sent with send_raw."""
+stanzas are rendered strings, one socket write per reply (send_out)."""
 from __future__ import annotations
 
 import asyncio
@@ -40,6 +40,14 @@ class MucComponent(ComponentXMPP):
                 log.exception("gateway.stanza_failed domain=%s", self.boundjid.bare)
             return
         super()._spawn_event(xml)
+
+    def send_out(self, data: str) -> None:
+        """Write rendered stanzas. While disconnected they are dropped (as a server drops
+        stanzas to an unavailable component), never raised into the room's pipe."""
+        if self.transport is None:
+            log.warning("gateway.dropped_offline domain=%s bytes=%d", self.boundjid.bare, len(data))
+            return
+        self.transport.write(data.encode())
 
     def _online(self, _event) -> None:
         self._backoff = 0.5

@@ -1,23 +1,28 @@
 """Routes typed commands to room hosts on Ray, one ordered pipe per room.
 
-A room's stanzas are sent one after another (mailbox order is the order they
-arrived here); different rooms proceed concurrently. A groupchat message is one Ray
-call whatever the number of recipients: the reply carries the fan-out."""
+A room's stanzas are applied in the order they arrived here, and never more than one
+call per room is in flight. Stanzas that queue behind that call travel together in the
+next one (up to MAX_BATCH), and the calls of different rooms on the same host that are
+ready in the same loop turn share one Ray call (`HostCalls`). A groupchat message is
+one Ray call whatever the number of recipients: the reply carries the fan-out, and the
+sink renders a batch's replies and writes them to the socket at once."""
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import deque
-from typing import Awaitable, Callable
+from typing import Callable
 
 from actors import placement as pl
 from actors.core import commands as c
 from actors.core.replies import refuse
 from actors.lifecycle import wakes_nothing
 from actors.protocol import HostReply
+from gateway.host_calls import HostCalls
 
 log = logging.getLogger("raymuc.router")
 _MAX_TRIES = 5
+MAX_BATCH = 64    # stanzas of one room in one call: bounds a reply's size and a retry's reach
 
 Sink = Callable[[str, tuple], None]     # (room_jid, Deliver effects) -> renders and sends
 
@@ -30,7 +35,8 @@ class RoomRouter:
         self.sink = sink
         self.handles: dict[str, object] = {}
         self.pipes: dict[str, deque] = {}
-        self.stats = {"calls": 0, "retries": 0, "created": 0}
+        self.stats = {"calls": 0, "stanzas": 0, "retries": 0, "created": 0}
+        self.host_calls = HostCalls(self.stats)
 
     def submit(self, room_jid: str, cmd) -> None:
         pipe = self.pipes.get(room_jid)
@@ -44,12 +50,13 @@ class RoomRouter:
         pipe = self.pipes[room_jid]
         try:
             while pipe:
-                cmd = pipe.popleft()
+                batch = [pipe.popleft() for _ in range(min(len(pipe), MAX_BATCH))]
                 try:
-                    effects = await self.call(room_jid, cmd)
+                    effects = await self.call_many(room_jid, batch)
                 except Exception:
-                    log.exception("router.call_failed room=%s", room_jid)
-                    effects = refuse(cmd, "internal-server-error", "The room could not be reached")
+                    log.exception("router.call_failed room=%s stanzas=%d", room_jid, len(batch))
+                    effects = _refuse_all(batch, "internal-server-error",
+                                          "The room could not be reached")
                 if effects:
                     self.sink(room_jid, effects)
         finally:
@@ -61,40 +68,46 @@ class RoomRouter:
             await asyncio.sleep(0.01)
 
     async def call(self, room_jid: str, cmd) -> tuple:
+        """One stanza to its room; the effects the gateway must send."""
+        return await self.call_many(room_jid, [cmd])
+
+    async def call_many(self, room_jid: str, cmds: list) -> tuple:
+        """Stanzas of one room, applied in order in one host call; their effects in order."""
         name = self.placement.actor_name(room_jid)
         for attempt in range(_MAX_TRIES):
             try:
-                handle = await self._handle(name, room_jid, cmd)
+                handle = await self._handle(name, room_jid, cmds)
             except StorageDown:      # can't tell whether the room exists: create nothing
-                return refuse(cmd, "service-unavailable", "Room storage is unavailable")
+                return _refuse_all(cmds, "service-unavailable", "Room storage is unavailable")
             if handle is None:
-                return refuse(cmd, "item-not-found", "No such room")
+                return _refuse_all(cmds, "item-not-found", "No such room")
             try:
-                self.stats["calls"] += 1
-                reply: HostReply = await handle.handle.remote(room_jid, cmd)
+                reply: HostReply = await self.host_calls.call(name, handle, room_jid, cmds)
             except Exception as exc:   # the actor died or restarted: look it up again
                 log.warning("router.host_failed name=%s error=%s", name, type(exc).__name__)
-                self.handles.pop(name, None)
-                self.stats["retries"] += 1
+                self._retry(name)
                 await asyncio.sleep(0.05 * (attempt + 1))
                 continue
             if reply.retired:
-                self.handles.pop(name, None)
-                self.stats["retries"] += 1
+                self._retry(name)
                 await asyncio.sleep(0.05 * (attempt + 1))
                 continue
             if reply.host_empty and not self.placement.dense:
                 self.handles.pop(name, None)
                 handle.retire.remote()   # frees the worker process; it refuses if busy
             return reply.effects
-        return refuse(cmd, "service-unavailable", "The room is not available; try again")
+        return _refuse_all(cmds, "service-unavailable", "The room is not available; try again")
 
-    async def _handle(self, name: str, room_jid: str, cmd):
+    def _retry(self, name: str) -> None:
+        self.handles.pop(name, None)
+        self.stats["retries"] += 1
+
+    async def _handle(self, name: str, room_jid: str, cmds: list):
         handle = self.handles.get(name)
         if handle is not None:
             return handle
         handle = await asyncio.to_thread(pl.find_host, self.placement, name)
-        if handle is None and (self.placement.dense or await self._may_create(room_jid, cmd)):
+        if handle is None and (self.placement.dense or await self._may_create(room_jid, cmds)):
             handle = await asyncio.to_thread(pl.get_or_create_host, self.placement, name,
                                              self.settings)
             self.stats["created"] += 1
@@ -102,11 +115,11 @@ class RoomRouter:
             self.handles[name] = handle
         return handle
 
-    async def _may_create(self, room_jid: str, cmd) -> bool:
+    async def _may_create(self, room_jid: str, cmds: list) -> bool:
         """A host is started for a join, or for any stanza to a stored room."""
-        if isinstance(cmd, c.Presence) and cmd.available:
+        if any(isinstance(cmd, c.Presence) and cmd.available for cmd in cmds):
             return True
-        if wakes_nothing(cmd):
+        if all(wakes_nothing(cmd) for cmd in cmds):
             return False     # e.g. an unavailable presence: nothing to answer, start nothing
         try:
             return await asyncio.to_thread(self.store.load, room_jid) is not None
@@ -115,6 +128,9 @@ class RoomRouter:
             raise StorageDown(str(exc)) from exc
 
 
+def _refuse_all(cmds: list, condition: str, text: str) -> tuple:
+    return tuple(eff for cmd in cmds for eff in refuse(cmd, condition, text))
+
+
 class StorageDown(Exception):
     """Storage could not say whether a room exists (answered service-unavailable)."""
-

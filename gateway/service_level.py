@@ -136,9 +136,9 @@ class ServiceResponder:
         self._send(comp, domain, (Deliver((cmd.sender,), IqResult(cmd.id, None, payload)),))
 
     def _send(self, comp, domain: str, effects) -> None:
-        for eff in effects:
-            for raw in self.renderer.deliver(eff, domain):
-                comp.send_raw(raw)
+        data = self.renderer.stream(effects, domain)
+        if data:
+            comp.send_out(data)
 
 
 def _log_failure(task: asyncio.Task) -> None:
