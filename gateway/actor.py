@@ -35,6 +35,9 @@ class GatewayActor:
         store = RoomStore.from_uri(s["mongo_uri"])
         self.gateway = Gateway(s["domains"], s["host"], s["port"], s["secret"], s["placement"],
                                s["settings"], store, access=s["access"])
+        if s.get("workers"):
+            from gateway.workers import WorkerFeeds
+            self.gateway.workers = WorkerFeeds(s, s["workers"], s["placement"].namespace)
         await self.gateway.start(timeout=None)
         return True
 
@@ -51,12 +54,24 @@ class GatewayActor:
         """Send effects a room produced outside a stanza's call (pushes)."""
         self.gateway.send_effects(room_jid, effects)
 
+    async def write(self, batch: list[tuple[str, str]]) -> None:
+        """Stanzas rendered by a gateway worker (gateway/workers.py), in its order."""
+        self.gateway.write(batch)
+
     async def stop(self) -> None:
         if self.gateway is not None:
             await self.gateway.stop()
+            if self.gateway.workers is not None:
+                self.gateway.workers.stop()
 
-    def stats(self) -> dict:
-        return dict(self.gateway.router.stats) if self.gateway else {}
+    async def stats(self) -> dict:
+        if self.gateway is None:
+            return {}
+        out = dict(self.gateway.router.stats)
+        if self.gateway.workers is not None:
+            out["workers"] = await self.gateway.workers.stats()
+            out["feed_lost"] = self.gateway.workers.lost
+        return out
 
 
 DRIVER_RESOURCE = "raymuc_driver"   # the driver pod on Kubernetes: XMPP leaves from there

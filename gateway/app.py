@@ -23,6 +23,7 @@ class Gateway:
     def __init__(self, domains, component_host: str, component_port: int, secret: str,
                  placement, settings, store, access=None):
         self.renderer = Renderer()
+        self.workers = None      # gateway/workers.py WorkerFeeds when [ray] gateway_workers > 0
         self.components: dict[str, MucComponent] = {}
         self.router = RoomRouter(placement, settings, store, self.send_effects)
         self.service = ServiceResponder(store, self.router, access, settings, self.renderer)
@@ -38,6 +39,8 @@ class Gateway:
                                    timeout)
 
     async def stop(self) -> None:
+        if self.workers is not None:
+            await self.workers.drain()
         try:
             await asyncio.wait_for(self.router.idle(), 5)
         except asyncio.TimeoutError:
@@ -57,7 +60,26 @@ class Gateway:
         if not self.service.may_use(parsed.command, parsed.room.partition("@")[2]):
             self.send_effects(parsed.room, self.service.forbidden(parsed.command))
             return
-        self.router.submit(parsed.room, parsed.command)
+        (self.workers or self.router).submit(parsed.room, parsed.command)
+
+    def write(self, batch: list[tuple[str, str]]) -> None:
+        """Stanzas a gateway worker rendered: (room JID, data), in order; one socket write
+        per run of the same MUC domain."""
+        run_domain, run = None, []
+        for room_jid, data in batch:
+            domain = room_jid.partition("@")[2]
+            if domain != run_domain and run:
+                self._write(run_domain, run)
+                run = []
+            run_domain = domain
+            run.append(data)
+        if run:
+            self._write(run_domain, run)
+
+    def _write(self, domain: str, parts: list[str]) -> None:
+        comp = self.components.get(domain)
+        if comp is not None:
+            comp.send_out("".join(parts))
 
     def send_effects(self, room_jid: str, effects) -> None:
         comp = self.components.get(room_jid.partition("@")[2])

@@ -32,6 +32,10 @@ def add_commands(sub) -> None:
                    help="also stop a temporary room (its configuration is lost)")
     p.add_argument("--config", required=True)
     p.set_defaults(func=cmd_stop_room)
+    p = sub.add_parser("gateway", help="the gateway's routing counters (Ray calls, stanzas, "
+                                       "retries, per gateway worker), as JSON")
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_gateway)
 
 
 def _attach(config_path: str):
@@ -69,6 +73,18 @@ def cmd_room(args) -> int:
     print(json.dumps({"actor": name, "process": process, "lifecycle": lifecycle,
                       "state": state}, indent=2, default=str))
     return 0 if state is not None else 1
+
+
+def cmd_gateway(args) -> int:
+    import ray
+    from gateway.actor import find_gateway
+    config, _ = _attach(args.config)
+    handle = find_gateway(config.ray.namespace)
+    if handle is None:
+        print("raymuc: the gateway actor is not running", file=sys.stderr)
+        return 1
+    print(json.dumps(ray.get(handle.stats.remote(), timeout=60), indent=2))
+    return 0
 
 
 def cmd_rooms(args) -> int:

@@ -71,6 +71,7 @@ async def _serve(config, settings, store, session, ready) -> None:
                 port=config.component.port, secret=config.component.password,
                 placement=wiring.placement(config), settings=settings,
                 mongo_uri=settings.mongo_uri, loglevel=config.general.loglevel,
+                workers=config.ray.gateway_workers,
                 access=(wiring.access_rules(config), config.muc.access, config.muc.access_admin))
     from actors.conferences import ensure_registry
     registry = asyncio.create_task(asyncio.to_thread(ensure_registry, config.ray.namespace))

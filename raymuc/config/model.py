@@ -80,6 +80,7 @@ class Ray:
     namespace: str
     rooms_per_actor: int
     room_hosts: int
+    gateway_workers: int
 
 
 @dataclass(frozen=True)

@@ -301,6 +301,9 @@ SECTIONS: tuple[Section, ...] = (
         Option("room_hosts", POSITIVE, 16,
                "Dense placement (rooms_per_actor > 1): how many named host actors rooms are "
                "hashed onto; room_hosts x rooms_per_actor rooms can be live at once."),
+        Option("gateway_workers", Integer(low=0, high=64), 0,
+               "Extra gateway processes that route rooms' stanzas and render their replies "
+               "(rooms hashed onto them); 0: the gateway process does it all (lowest latency)."),
     )),
     Section("instrumentation", "Metrics.", (
         Option("probe_interval", POSITIVE, 15, "Seconds between gauge probes (rooms online...)."),

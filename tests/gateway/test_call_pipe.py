@@ -1,0 +1,64 @@
+"""gateway/workers.py without Ray: CallPipe keeps one call in flight and sends what
+queued meanwhile together, in order; a failed call loses only its own items; rooms
+hash onto workers stably and all workers get rooms."""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from gateway.workers import CallPipe, shard_of
+
+
+def test_items_put_during_a_call_leave_together_in_order():
+    calls: list[list] = []
+
+    async def scenario():
+        release = asyncio.Event()
+
+        async def send(batch):
+            calls.append(batch)
+            if len(calls) == 1:
+                await release.wait()
+
+        pipe = CallPipe(send, "t")
+        pipe.put(1)
+        await asyncio.sleep(0)              # the first call is in flight with [1]
+        for n in (2, 3, 4):
+            pipe.put(n)
+        await asyncio.sleep(0.01)
+        assert calls == [[1]]               # nothing overtakes the call in flight
+        release.set()
+        await pipe.idle()
+
+    asyncio.run(scenario())
+    assert calls == [[1], [2, 3, 4]]
+
+
+def test_a_failed_call_loses_its_items_only_and_the_pipe_goes_on():
+    sent: list[list] = []
+
+    async def scenario():
+        async def send(batch):
+            if batch == ["a"]:
+                raise RuntimeError("peer died")
+            sent.append(batch)
+
+        pipe = CallPipe(send, "t")
+        pipe.put("a")
+        await pipe.idle()
+        pipe.put("b")
+        pipe.put("c")
+        await pipe.idle()
+        return pipe.lost
+
+    assert asyncio.run(scenario()) == 1
+    assert sent == [["b", "c"]]
+
+
+def test_rooms_hash_onto_workers_stably_and_evenly():
+    rooms = [f"room{i}@conference.localhost" for i in range(2000)]
+    assert [shard_of(r, 4) for r in rooms] == [shard_of(r, 4) for r in rooms]
+    counts = Counter(shard_of(r, 4) for r in rooms)
+    assert set(counts) == {0, 1, 2, 3}
+    assert min(counts.values()) > 400          # 500 each on average
+    assert {shard_of(r, 1) for r in rooms} == {0}
