@@ -19,11 +19,17 @@ class Profile:
     s3_start_rate: float = 20.0
     s3_factor: float = 1.5
     s3_max_steps: int = 7
-    s3_refine: int = 1              # bisection steps between the last pass and the first fail
+    s3_refine: int = 2              # bisection steps between the last pass and the first fail
     s3_warmup: float = 2.0
     s3_duration: float = 6.0
     s3_p99_ms: float = 100.0
     s3_min_delivery: float = 0.9    # delivered/offered deliveries for a step to pass
+    s7_rooms: int = 50              # scenario 7: many small rooms, the gateway's stanza rate
+    s7_room_size: int = 4
+    s7_start_rate: float = 150.0    # messages/s in all rooms; then as scenario 3
+    s7_max_steps: int = 5
+    s7_refine: int = 1
+    gateway_workers: int = 2        # raymuc-workers: [ray] gateway_workers
     cold_rooms: int = 50
     cold_rooms_actor: int = 20      # scenario 5 with one actor per room (each cold join starts a process)
     density_rooms: int = 20         # scenario 6 with one actor per room (a process each)
@@ -43,7 +49,8 @@ class Profile:
 
     @property
     def accounts(self) -> int:
-        return max(self.big_room, self.s1_rooms * self.s1_room_size, self.density_clients) + 4
+        return max(self.big_room, self.s1_rooms * self.s1_room_size, self.s7_rooms * self.s7_room_size,
+                   self.density_clients) + 4
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -67,7 +74,8 @@ class Profile:
 FULL = Profile()
 QUICK = Profile(name="quick", big_room=20, s1_rooms=2, s1_room_size=5, s1_rate=20.0, s2_rate=5.0,
                 warmup=1.0, duration=4.0, s3_start_rate=5.0, s3_factor=2.0, s3_max_steps=3, s3_refine=0,
-                s3_warmup=1.0, s3_duration=3.0, cold_rooms=5, cold_rooms_actor=3, density_rooms=3,
+                s3_warmup=1.0, s3_duration=3.0, s7_rooms=4, s7_room_size=3, s7_start_rate=20.0,
+                s7_max_steps=2, s7_refine=0, cold_rooms=5, cold_rooms_actor=3, density_rooms=3,
                 density_rooms_dense=40, density_rooms_server=200, density_clients=4,
                 probe_samples=10, settle_s=2.0, idle_s=2.0, drain=3.0, dense_rooms_per_actor=50, dense_room_hosts=4,
                 max_minutes=10.0)

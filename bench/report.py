@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-RAYMUC = ("raymuc", "raymuc-dense")
+RAYMUC = ("raymuc", "raymuc-workers", "raymuc-dense")
 
 
 def write(results: dict, out_dir: Path, stamp: str) -> tuple[Path, Path]:
@@ -73,7 +73,7 @@ def ratios(results: dict) -> list[list]:
         if name not in results["targets"]:
             continue
         for key, metric in (("s1_small_rooms", "delivered_per_s"), ("s2_big_room", "delivered_per_s"),
-                            ("s3_max_rate", "max_delivered_per_s")):
+                            ("s3_max_rate", "max_delivered_per_s"), ("s7_gateway_rate", "max_delivered_per_s")):
             ours, null = _scen(results, name, key), _scen(results, "null", key)
             if ours and null:
                 r = _ratio(ours.get(metric), null.get(metric))
@@ -85,6 +85,12 @@ def ratios(results: dict) -> list[list]:
                 r = _ratio((ours.get(lat_key) or {}).get("p99"), (pros.get(lat_key) or {}).get("p99"))
                 rows.append([f"{key}: p99 / Prosody MUC p99", name, r, "<= 1.5",
                              None if r is None else ("yes" if r <= 1.5 else "no")])
+        if name != "raymuc":
+            mine, single = _scen(results, name, "s7_gateway_rate"), _scen(results, "raymuc", "s7_gateway_rate")
+            if mine and single:
+                r = _ratio(mine.get("max_rate_msgs_per_s"), single.get("max_rate_msgs_per_s"))
+                rows.append(["s7: gateway rate / one gateway process's", name, r, "> 1.00",
+                             None if r is None else ("yes" if r > 1.0 else "no")])
         c = _scen(results, name, "s5_cold_room")
         if c:
             p50 = c["join_ms"]["p50"]
@@ -102,7 +108,8 @@ def cpu_split_rows(results: dict) -> list[list]:
     rows = []
     for name in RAYMUC:
         for key, cpu_key, deliveries_key in (("s1_small_rooms", "cpu_s", None), ("s2_big_room", "cpu_s", None),
-                                             ("s3_max_rate", "cpu_s_at_max", None)):
+                                             ("s3_max_rate", "cpu_s_at_max", None),
+                                             ("s7_gateway_rate", "cpu_s_at_max", None)):
             s = _scen(results, name, key)
             if not s or not s.get(cpu_key):
                 continue
@@ -114,6 +121,19 @@ def cpu_split_rows(results: dict) -> list[list]:
                 v = cpu.get(group)
                 cells.append(None if v is None else f"{v:.2f} s ({v / wall * 100:.0f}%)" if wall else v)
             rows.append(cells)
+    return rows
+
+
+def _ramp_rows(results: dict, key: str) -> list[list]:
+    rows = []
+    for name in results["targets"]:
+        s = _scen(results, name, key)
+        if s:
+            lat = s["latency_ms_at_max"] or {}
+            cpu = s["cpu_us_per_delivery_at_max"] or {}
+            rows.append([_label(results, name), s["max_rate_msgs_per_s"], s["max_delivered_per_s"], lat.get("p50"),
+                         lat.get("p99"), cpu.get("server"), cpu.get("muc"), cpu.get("generator"),
+                         s["first_failing_rate"], len(s["steps"])])
     return rows
 
 
@@ -137,18 +157,10 @@ def markdown(results: dict) -> str:
                     hdr, _fanout_rows(results, "s1_small_rooms"))
     out += _section(f"## 2. One room of {p['big_room']}, {p['s2_rate']:g} messages/s",
                     hdr, _fanout_rows(results, "s2_big_room"))
-    rows = []
-    for name in results["targets"]:
-        s = _scen(results, name, "s3_max_rate")
-        if s:
-            lat = s["latency_ms_at_max"] or {}
-            cpu = s["cpu_us_per_delivery_at_max"] or {}
-            rows.append([_label(results, name), s["max_rate_msgs_per_s"], s["max_delivered_per_s"], lat.get("p50"),
-                         lat.get("p99"), cpu.get("server"), cpu.get("muc"), cpu.get("generator"),
-                         s["first_failing_rate"], len(s["steps"])])
+    ramp_header = ["system", "messages/s", "deliveries/s", "p50 ms", "p99 ms", "CPU µs/deliv. server", "MUC",
+                   "generator", "first failing rate", "steps"]
     out += _section(f"## 3. Highest rate with p99 < {p['s3_p99_ms']:g} ms (room of {p['big_room']})",
-                    ["system", "messages/s", "deliveries/s", "p50 ms", "p99 ms", "CPU µs/deliv. server", "MUC",
-                     "generator", "first failing rate", "steps"], rows)
+                    ramp_header, _ramp_rows(results, "s3_max_rate"))
     rows = []
     for name in results["targets"]:
         s = _scen(results, name, "s4_joins")
@@ -158,6 +170,9 @@ def markdown(results: dict) -> str:
                          s["create_ms"]])
     out += _section(f"## 4. {p['big_room']} clients join one room (first creates it, the rest at once)",
                     ["system", "join p50 ms", "p95 ms", "p99 ms", "all joined s", "joins/s", "room creation ms"], rows)
+    out += _section(f"## 7. Many small rooms: highest rate with p99 < {p['s3_p99_ms']:g} ms "
+                    f"({p['s7_rooms']} rooms × {p['s7_room_size']}, the gateway's stanza rate)",
+                    ramp_header, _ramp_rows(results, "s7_gateway_rate"))
     rows = []
     for name in results["targets"]:
         s = _scen(results, name, "s5_cold_room")

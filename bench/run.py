@@ -35,9 +35,9 @@ from bench.xmppload.selfcheck import parse_cost_us
 
 log = logging.getLogger("bench.run")
 REPO = Path(__file__).resolve().parent.parent
-TARGET_ORDER = ("raymuc", "raymuc-dense", "null", "prosody", "ejabberd")
+TARGET_ORDER = ("raymuc", "raymuc-workers", "raymuc-dense", "null", "prosody", "ejabberd")
 # Shares of the remaining time (recomputed before each target, so unused time flows on).
-WEIGHTS = {"raymuc": 3.0, "raymuc-dense": 1.8, "null": 1.2, "prosody": 1.8, "ejabberd": 1.8}
+WEIGHTS = {"raymuc": 3.0, "raymuc-workers": 1.4, "raymuc-dense": 1.8, "null": 1.2, "prosody": 1.8, "ejabberd": 1.8}
 TEARDOWN_RESERVE_S = 45.0
 
 
@@ -46,7 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes and short windows (harness check)")
     parser.add_argument("--targets", default=",".join(TARGET_ORDER),
                         help=f"comma list from {', '.join(TARGET_ORDER)} (default: all)")
-    parser.add_argument("--scenarios", default="1,2,3,4,5,6", help="comma list of scenario numbers")
+    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7", help="comma list of scenario numbers")
     parser.add_argument("--rooms-per-actor", type=int, default=1,
                         help="placement of the 'raymuc' target (default 1: one actor per room)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
@@ -64,9 +64,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     try:
         args.scenario_set = {int(s) for s in args.scenarios.split(",") if s.strip()}
     except ValueError:
-        parser.error(f"--scenarios {args.scenarios!r}: expected numbers 1-6 separated by commas")
-    if not args.scenario_set or not args.scenario_set <= {1, 2, 3, 4, 5, 6}:
-        parser.error(f"--scenarios {args.scenarios!r}: expected numbers 1-6")
+        parser.error(f"--scenarios {args.scenarios!r}: expected numbers 1-7 separated by commas")
+    if not args.scenario_set or not args.scenario_set <= {1, 2, 3, 4, 5, 6, 7}:
+        parser.error(f"--scenarios {args.scenarios!r}: expected numbers 1-7")
     if args.rooms_per_actor < 1:
         parser.error("--rooms-per-actor must be at least 1")
     try:
@@ -130,6 +130,10 @@ def build_target(name: str, args, base: Path, prosody: BenchProsody | None, secr
     if name == "raymuc-dense":
         return RaymucTarget(prosody, base / "raymuc-dense", secret, rooms_per_actor=p.dense_rooms_per_actor,
                             room_hosts=p.dense_room_hosts, name="raymuc-dense", scenarios=frozenset({5, 6}))
+    if name == "raymuc-workers":
+        return RaymucTarget(prosody, base / "raymuc-workers", secret, rooms_per_actor=args.rooms_per_actor,
+                            name="raymuc-workers", gateway_workers=p.gateway_workers,
+                            scenarios=frozenset({1, 7}))
     if name == "null":
         return NullTarget(prosody, secret)
     if name == "prosody":

@@ -23,10 +23,10 @@ from bench.targets import RaymucTarget, Target
 from bench.xmppload.load import RoomLoad
 
 log = logging.getLogger("bench.runner")
-ORDER = (6, 1, 4, 2, 3, 5)
+ORDER = (6, 1, 4, 2, 3, 7, 5)
 TITLES = {
     1: "s1_small_rooms", 2: "s2_big_room", 3: "s3_max_rate", 4: "s4_joins", 5: "s5_cold_room",
-    6: "s6_live_rooms",
+    6: "s6_live_rooms", 7: "s7_gateway_rate",
 }
 
 
@@ -44,8 +44,9 @@ async def run_target(target: Target, profile: Profile, selected: set[int], budge
         out["idle_cpu"] = await idle_cpu(target, profile.idle_s)
         out["memory_at_rest_mib"] = {g: round(m["pss"] / 2 ** 20, 1) for g, m in memory_of(target.groups()).items()}
         for number in wanted:
-            if number in (1, 2, 3, 4) and not pool:      # after scenario 6, which wants a fresh system
-                size = max(profile.big_room, profile.s1_rooms * profile.s1_room_size)
+            if number in (1, 2, 3, 4, 7) and not pool:   # after scenario 6, which wants a fresh system
+                size = max(profile.big_room, profile.s1_rooms * profile.s1_room_size,
+                           profile.s7_rooms * profile.s7_room_size)
                 began = time.perf_counter()
                 pool = await asyncio.wait_for(ctx.connect(list(range(size)), "load"), 300)
                 out["login_s"] = round(time.perf_counter() - began, 2)
@@ -61,6 +62,8 @@ async def run_target(target: Target, profile: Profile, selected: set[int], budge
             try:
                 if number == 1:
                     result = await asyncio.wait_for(fanout.small_rooms(ctx, pool), left)
+                elif number == 7:
+                    result = await asyncio.wait_for(fanout.gateway_rate(ctx, pool), left)
                 elif number == 4:
                     result, big = await asyncio.wait_for(joins.big_room_joins(ctx, pool[:profile.big_room]), left)
                 elif number in (2, 3):

@@ -16,7 +16,7 @@ from bench.raymuc_service import RaymucService
 
 log = logging.getLogger("bench.targets")
 REPO = Path(__file__).resolve().parent.parent
-ALL_SCENARIOS = frozenset({1, 2, 3, 4, 5, 6})
+ALL_SCENARIOS = frozenset({1, 2, 3, 4, 5, 6, 7})
 
 
 class Target:
@@ -67,17 +67,20 @@ class RaymucTarget(ProsodyBacked):
 
     def __init__(self, prosody: BenchProsody, work_dir: Path, secret: str, rooms_per_actor: int = 1,
                  room_hosts: int | None = None, name: str = "raymuc",
-                 scenarios: frozenset[int] = ALL_SCENARIOS) -> None:
+                 scenarios: frozenset[int] = ALL_SCENARIOS, gateway_workers: int = 0) -> None:
         super().__init__(prosody)
         self.name = name
         self.rooms_per_actor = rooms_per_actor
         self.room_hosts = room_hosts if rooms_per_actor > 1 else None
         placement = "one actor per room" if rooms_per_actor == 1 else \
             f"rooms_per_actor={rooms_per_actor}, room_hosts={self.room_hosts or 'default'}"
+        if gateway_workers:
+            placement += f", {gateway_workers} gateway workers"
         self.label = f"RayMUC ({placement}) behind Prosody"
         self.scenarios = scenarios
+        self.gateway_workers = gateway_workers
         self.service = RaymucService(work_dir, prosody.component_port, secret, rooms_per_actor=rooms_per_actor,
-                                     room_hosts=self.room_hosts)
+                                     room_hosts=self.room_hosts, gateway_workers=gateway_workers)
 
     def start(self) -> None:
         self.service.start()
@@ -103,7 +106,8 @@ class RaymucTarget(ProsodyBacked):
         return {**json.loads(lines[-1]), "reconnect": False}
 
     def info(self) -> dict:
-        return {**super().info(), "rooms_per_actor": self.rooms_per_actor, "room_hosts": self.room_hosts}
+        return {**super().info(), "rooms_per_actor": self.rooms_per_actor, "room_hosts": self.room_hosts,
+                "gateway_workers": self.gateway_workers}
 
 
 class NullTarget(ProsodyBacked):
@@ -142,6 +146,7 @@ class NullTarget(ProsodyBacked):
 
 
 class ProsodyMucTarget(ProsodyBacked):
+    scenarios = ALL_SCENARIOS - {7}        # scenario 7 measures the component gateway
     name = "prosody"
     label = "Prosody's built-in MUC"
     muc_domain = "muc.localhost"
@@ -157,6 +162,7 @@ class ProsodyMucTarget(ProsodyBacked):
 
 
 class EjabberdTarget(Target):
+    scenarios = ALL_SCENARIOS - {7}
     name = "ejabberd"
     label = "ejabberd's own mod_muc"
     muc_domain = "muc.localhost"

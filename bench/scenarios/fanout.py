@@ -95,21 +95,45 @@ async def max_rate(ctx: Ctx, room: RoomLoad) -> dict:
     bound, losses, or delivering under s3_min_delivery of the offer), then bisect
     s3_refine times. At most s3_max_steps + s3_refine steps."""
     p = ctx.profile
+    result = await _ramp(ctx, [room], p.s3_start_rate, p.s3_max_steps, p.s3_refine)
+    return {"room_size": room.occupants, **result}
+
+
+async def gateway_rate(ctx: Ctx, clients: list[LeanClient]) -> dict:
+    """Scenario 7: s7_rooms rooms of s7_room_size, the load spread over all of them, ramped
+    as scenario 3 from s7_start_rate: a stanza rate that tests the gateway's Ray calls
+    (one per message when rooms are quiet, batched when they are not) more than fan-out."""
+    p = ctx.profile
+    loads = [RoomLoad(ctx.room("s7", r), clients[r * p.s7_room_size:(r + 1) * p.s7_room_size])
+             for r in range(p.s7_rooms)]
+
+    async def setup(load: RoomLoad) -> None:
+        await create_room(load.members[0], load.jid, "g0")
+        await join_all(load.members[1:], load.jid, "g", start=1)
+    for i in range(0, len(loads), 10):
+        await asyncio.gather(*(setup(load) for load in loads[i:i + 10]))
+    result = await _ramp(ctx, loads, p.s7_start_rate, p.s7_max_steps, p.s7_refine)
+    return {"rooms": p.s7_rooms, "room_size": p.s7_room_size, **result}
+
+
+async def _ramp(ctx: Ctx, rooms: list[RoomLoad], start: float, max_steps: int, refine: int) -> dict:
+    p = ctx.profile
     steps: list[dict] = []
+    members = [c for room in rooms for c in room.members]
 
     async def step(rate: float) -> dict:
-        result = await measure(ctx, [room], round(rate, 2), p.s3_warmup, p.s3_duration)
+        result = await measure(ctx, rooms, round(rate, 2), p.s3_warmup, p.s3_duration)
         result["pass"] = _passes(result, p)
         steps.append(result)
-        await quiesce(room.members)     # a failed step leaves a backlog: let it drain first
+        await quiesce(members)          # a failed step leaves a backlog: let it drain first
         return result
 
     best, failed_rate = None, None
-    rate = p.s3_start_rate
+    rate = start
     first = await step(rate)
     if first["pass"]:
         best = first
-        while len(steps) < p.s3_max_steps:
+        while len(steps) < max_steps:
             rate *= p.s3_factor
             if (await step(rate))["pass"]:
                 best = steps[-1]
@@ -118,20 +142,19 @@ async def max_rate(ctx: Ctx, room: RoomLoad) -> dict:
                 break
     else:
         failed_rate = rate
-        while len(steps) < p.s3_max_steps:
+        while len(steps) < max_steps:
             rate /= p.s3_factor
             if (await step(rate))["pass"]:
                 best = steps[-1]
                 break
             failed_rate = rate
-    for _ in range(p.s3_refine if best is not None and failed_rate is not None else 0):
+    for _ in range(refine if best is not None and failed_rate is not None else 0):
         mid = (best["rate_msgs_per_s"] + failed_rate) / 2
         if (await step(mid))["pass"]:
             best = steps[-1]
         else:
             failed_rate = mid
     return {
-        "room_size": room.occupants,
         "p99_bound_ms": p.s3_p99_ms,
         "max_rate_msgs_per_s": best["rate_msgs_per_s"] if best else None,
         "max_delivered_per_s": best["delivered_per_s"] if best else None,
