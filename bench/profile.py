@@ -27,7 +27,7 @@ class Profile:
     s7_rooms: int = 50              # scenario 7: many small rooms, the gateway's stanza rate
     s7_room_size: int = 4
     s7_start_rate: float = 150.0    # messages/s in all rooms; then as scenario 3
-    s7_max_steps: int = 5
+    s7_max_steps: int = 4
     s7_refine: int = 1
     gateway_workers: int = 2        # raymuc-workers: [ray] gateway_workers
     cold_rooms: int = 50

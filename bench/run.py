@@ -129,7 +129,7 @@ def build_target(name: str, args, base: Path, prosody: BenchProsody | None, secr
         return RaymucTarget(prosody, base / "raymuc", secret, rooms_per_actor=args.rooms_per_actor)
     if name == "raymuc-dense":
         return RaymucTarget(prosody, base / "raymuc-dense", secret, rooms_per_actor=p.dense_rooms_per_actor,
-                            room_hosts=p.dense_room_hosts, name="raymuc-dense", scenarios=frozenset({5, 6}))
+                            room_hosts=p.dense_room_hosts, name="raymuc-dense", scenarios=frozenset({5, 6, 7}))
     if name == "raymuc-workers":
         return RaymucTarget(prosody, base / "raymuc-workers", secret, rooms_per_actor=args.rooms_per_actor,
                             name="raymuc-workers", gateway_workers=p.gateway_workers,

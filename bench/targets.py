@@ -114,7 +114,7 @@ class NullTarget(ProsodyBacked):
     name = "null"
     label = "do-nothing component behind Prosody (component-path ceiling)"
     muc_domain = "null.localhost"
-    scenarios = frozenset({1, 2, 3})
+    scenarios = frozenset({1, 2, 3, 7})
 
     def __init__(self, prosody: BenchProsody, secret: str) -> None:
         super().__init__(prosody)

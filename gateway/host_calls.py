@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from actors.placement import HOT_CALL_OPTIONS
 from actors.protocol import HostReply
 
 log = logging.getLogger("raymuc.router")
@@ -38,9 +39,10 @@ class HostCalls:
         self.stats["calls"] += 1
         if len(entries) == 1:
             room_jid, cmds, _ = entries[0]
-            ref = handle.handle_many.remote(room_jid, cmds)
+            ref = handle.handle_many.options(**HOT_CALL_OPTIONS).remote(room_jid, cmds)
         else:
-            ref = handle.handle_batch.remote([(room_jid, cmds) for room_jid, cmds, _ in entries])
+            ref = handle.handle_batch.options(**HOT_CALL_OPTIONS).remote(
+                [(room_jid, cmds) for room_jid, cmds, _ in entries])
         asyncio.get_running_loop().create_task(_settle(ref, [fut for _, _, fut in entries]))
 
 

@@ -92,7 +92,9 @@ class GatewayWorker:
         self.renderer = Renderer()
         store = RoomStore.from_uri(spec["mongo_uri"])
         self.router = RoomRouter(spec["placement"], spec["settings"], store, self._reply)
-        self.out = CallPipe(lambda batch: gateway.write.remote(batch), f"write-{index}")
+        from actors.placement import HOT_CALL_OPTIONS
+        write = gateway.write.options(**HOT_CALL_OPTIONS)
+        self.out = CallPipe(lambda batch: write.remote(batch), f"write-{index}")
 
     async def feed(self, items: list[tuple[str, object]]) -> None:
         """(room JID, command) pairs, in the order the gateway read them."""
@@ -129,8 +131,9 @@ class WorkerFeeds:
         self.handles = [cls.options(name=worker_name(i), namespace=namespace, get_if_exists=True,
                                     **WORKER_OPTIONS).remote(spec, i, gateway)
                         for i in range(count)]
-        self.pipes = [CallPipe(lambda batch, h=h: h.feed.remote(batch), f"feed-{i}")
-                      for i, h in enumerate(self.handles)]
+        from actors.placement import HOT_CALL_OPTIONS
+        self.pipes = [CallPipe(lambda batch, f=h.feed.options(**HOT_CALL_OPTIONS): f.remote(batch),
+                               f"feed-{i}") for i, h in enumerate(self.handles)]
 
     def submit(self, room_jid: str, cmd) -> None:
         self.pipes[shard_of(room_jid, len(self.pipes))].put((room_jid, cmd))
