@@ -85,8 +85,8 @@ def ratios(results: dict) -> list[list]:
                 r = _ratio((ours.get(lat_key) or {}).get("p99"), (pros.get(lat_key) or {}).get("p99"))
                 rows.append([f"{key}: p99 / Prosody MUC p99", name, r, "<= 1.5",
                              None if r is None else ("yes" if r <= 1.5 else "no")])
-        if name != "raymuc":
-            mine, single = _scen(results, name, "s7_gateway_rate"), _scen(results, "raymuc", "s7_gateway_rate")
+        if name == "raymuc-workers":    # the same dense placement without workers
+            mine, single = _scen(results, name, "s7_gateway_rate"), _scen(results, "raymuc-dense", "s7_gateway_rate")
             if mine and single:
                 r = _ratio(mine.get("max_rate_msgs_per_s"), single.get("max_rate_msgs_per_s"))
                 rows.append(["s7: gateway rate / one gateway process's", name, r, "> 1.00",

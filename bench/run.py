@@ -37,7 +37,7 @@ log = logging.getLogger("bench.run")
 REPO = Path(__file__).resolve().parent.parent
 TARGET_ORDER = ("raymuc", "raymuc-workers", "raymuc-dense", "null", "prosody", "ejabberd")
 # Shares of the remaining time (recomputed before each target, so unused time flows on).
-WEIGHTS = {"raymuc": 3.0, "raymuc-workers": 1.4, "raymuc-dense": 1.8, "null": 1.2, "prosody": 1.8, "ejabberd": 1.8}
+WEIGHTS = {"raymuc": 3.0, "raymuc-workers": 1.2, "raymuc-dense": 2.2, "null": 1.2, "prosody": 1.8, "ejabberd": 1.8}
 TEARDOWN_RESERVE_S = 45.0
 
 
@@ -126,14 +126,15 @@ def _on_sigterm(signum, frame):
 def build_target(name: str, args, base: Path, prosody: BenchProsody | None, secret: str):
     p = args.profile
     if name == "raymuc":
-        return RaymucTarget(prosody, base / "raymuc", secret, rooms_per_actor=args.rooms_per_actor)
+        return RaymucTarget(prosody, base / "raymuc", secret, rooms_per_actor=args.rooms_per_actor,
+                            scenarios=frozenset({1, 2, 3, 4, 5, 6}))
     if name == "raymuc-dense":
         return RaymucTarget(prosody, base / "raymuc-dense", secret, rooms_per_actor=p.dense_rooms_per_actor,
                             room_hosts=p.dense_room_hosts, name="raymuc-dense", scenarios=frozenset({5, 6, 7}))
     if name == "raymuc-workers":
-        return RaymucTarget(prosody, base / "raymuc-workers", secret, rooms_per_actor=args.rooms_per_actor,
-                            name="raymuc-workers", gateway_workers=p.gateway_workers,
-                            scenarios=frozenset({1, 7}))
+        return RaymucTarget(prosody, base / "raymuc-workers", secret, rooms_per_actor=p.dense_rooms_per_actor,
+                            room_hosts=p.dense_room_hosts, name="raymuc-workers",
+                            gateway_workers=p.gateway_workers, scenarios=frozenset({1, 7}))
     if name == "null":
         return NullTarget(prosody, secret)
     if name == "prosody":
