@@ -237,15 +237,27 @@ def _reconstructed() -> bool:
 
 # Ray plumbing ---------------------------------------------------------------------------
 
+HEAD_RESOURCE = "raymuc_head"     # the head pod on Kubernetes, behind Service raymuc-metrics
+
+
+def supervisor_placement(head_advertised: bool, driver_node: str) -> dict:
+    """Kubernetes (k8s/raycluster.yaml advertises raymuc_head): on the head pod, whose port
+    9464 the metrics Service selects; a restarted supervisor goes back there. Elsewhere:
+    on the driver's node when it can (soft), so /metrics is where the SRE started the
+    service; if that node is lost Ray places the restarted supervisor elsewhere."""
+    if head_advertised:
+        return dict(resources={HEAD_RESOURCE: 0.1})
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+    return dict(scheduling_strategy=NodeAffinitySchedulingStrategy(driver_node, soft=True))
+
+
 def get_or_create_supervisor(settings: SupervisorSettings):
     import ray
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-    # On the driver's node when it can (soft): /metrics is then where the SRE started
-    # the service; if that node is lost Ray places the restarted supervisor elsewhere.
-    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
+    from actors.placement import advertised
+    where = supervisor_placement(advertised(HEAD_RESOURCE), ray.get_runtime_context().get_node_id())
     return ray.remote(Supervisor).options(
         name=SUPERVISOR_NAME, namespace=settings.namespace, get_if_exists=True,
-        scheduling_strategy=here, **SUPERVISOR_OPTIONS).remote(settings)
+        **where, **SUPERVISOR_OPTIONS).remote(settings)
 
 
 def find_supervisor(namespace: str):
