@@ -33,6 +33,7 @@ class JoinAttempt:
     service_admin: bool
     external_auth: bool = False     # the password was already checked by an HTTP service
     created: bool = False           # this join creates the room (its creator)
+    extra_session: bool = False     # another session of an occupant's bare JID, same nick
 
 
 def valid_nick(nick: str) -> bool:
@@ -108,12 +109,12 @@ def _enter(room, cmd: c.Presence, env: Env, out: Outbox, external_auth: bool,
     if owner_of_nick is not None and owner_of_nick != bare:
         raise Refused("conflict", "That nickname is registered by another person")
     attempt = JoinAttempt(cmd.sender, bare, cmd.nick, cmd.password, aff, admin, external_auth,
-                          created)
+                          created, extra_session=holder is not None)
+    for hook in hooks("pre_join"):      # a new session passes them too (e.g. the password)
+        hook(room, attempt)
     if holder is not None:
         _add_session(room, holder, cmd, env, out)
         return
-    for hook in hooks("pre_join"):
-        hook(room, attempt)
     occ = Occupant(cmd.nick, bare, (cmd.sender,), room.default_role(aff), aff,
                    room.occupant_id(bare), cmd.payload, cmd.status)
     occ = occ.with_(status=_status(room, occ, cmd.status))

@@ -81,6 +81,25 @@ def test_nick_change_moves_every_session_of_the_occupant():
     assert [p.nick for p in presences(out, "bob@localhost/phone")] == ["Bob", "Robert"]
 
 
+def test_another_session_must_give_the_password_too():
+    d = Driver(seed=RoomSeed(config={"allow_multiple_sessions": True, "password_protected": True,
+                                     "password": "cauldron"}))
+    d.join(BOB, "Bob", password="cauldron")
+    assert errors(d.join("bob@localhost/phone", "Bob"), "bob@localhost/phone") == ["not-authorized"]
+    assert d.room.occupants["Bob"].sessions == (BOB,)
+    assert errors(d.join("bob@localhost/phone", "Bob", password="cauldron"),
+                  "bob@localhost/phone") == []
+    assert d.room.occupants["Bob"].sessions == (BOB, "bob@localhost/phone")
+
+
+def test_another_session_enters_a_full_room_it_is_already_in():
+    d = Driver(seed=RoomSeed(config={"allow_multiple_sessions": True, "max_users": 2}))
+    d.join(BOB, "Bob")
+    assert errors(d.join(CAROL, "Carol"), CAROL) == ["service-unavailable"]     # full
+    assert errors(d.join("bob@localhost/phone", "Bob"), "bob@localhost/phone") == []
+    assert d.room.occupants["Bob"].sessions == (BOB, "bob@localhost/phone")
+
+
 # Status changes -------------------------------------------------------------------------
 
 def test_status_change_is_broadcast_with_show_and_status():

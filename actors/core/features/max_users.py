@@ -16,8 +16,8 @@ def effective_limit(room) -> int:
 
 
 def _pre_join(room, attempt):
-    if attempt.service_admin:
-        return
+    if attempt.service_admin or attempt.extra_session:
+        return      # another session of an occupant: no one more in the room
     limit = effective_limit(room)
     if attempt.affiliation.rank >= Affiliation.ADMIN.rank:
         limit += room.policy.max_users_admin_threshold
