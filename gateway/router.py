@@ -15,7 +15,7 @@ from typing import Callable
 
 from actors import placement as pl
 from actors.core import commands as c
-from actors.core.replies import refuse
+from actors.core.replies import error_reply, refuse
 from actors.lifecycle import wakes_nothing
 from actors.protocol import HostReply
 from gateway.host_calls import HostCalls
@@ -80,7 +80,7 @@ class RoomRouter:
             except StorageDown:      # can't tell whether the room exists: create nothing
                 return _refuse_all(cmds, "service-unavailable", "Room storage is unavailable")
             if handle is None:
-                return _refuse_all(cmds, "item-not-found", "No such room")
+                return tuple(eff for cmd in cmds for eff in self._no_room(room_jid, cmd))
             try:
                 reply: HostReply = await self.host_calls.call(name, handle, room_jid, cmds)
             except Exception as exc:   # the actor died or restarted: look it up again
@@ -116,16 +116,35 @@ class RoomRouter:
         return handle
 
     async def _may_create(self, room_jid: str, cmds: list) -> bool:
-        """A host is started for a join, or for any stanza to a stored room."""
-        if any(isinstance(cmd, c.Presence) and cmd.available for cmd in cmds):
+        """A host is started for a join access_create allows, or for any stanza to a
+        stored room. A join it denies starts nothing: it is refused here (_no_room), so
+        denied users can't make the service start processes."""
+        joins = [cmd for cmd in cmds if isinstance(cmd, c.Presence) and cmd.available]
+        if any(self._creation_refusal(room_jid, cmd) is None for cmd in joins):
             return True
-        if all(wakes_nothing(cmd) for cmd in cmds):
+        if all(wakes_nothing(cmd) or cmd in joins for cmd in cmds):
             return False     # e.g. an unavailable presence: nothing to answer, start nothing
         try:
             return await asyncio.to_thread(self.store.load, room_jid) is not None
         except Exception as exc:
             log.error("router.store_failed room=%s error=%s", room_jid, exc)
             raise StorageDown(str(exc)) from exc
+
+
+    def _creation_refusal(self, room_jid: str, cmd):
+        """access_create's answer to a join of a room that is not running. It holds for
+        stored rooms too (actors/core/creation.py), so storage need not be asked;
+        max_room_id, which spares stored rooms, is left to the host."""
+        if not (isinstance(cmd, c.Presence) and cmd.available):
+            return None
+        service = self.settings.service_for(room_jid)
+        return service.creation.refusal(room_jid, cmd.sender, True) if service else None
+
+    def _no_room(self, room_jid: str, cmd) -> tuple:
+        refusal = self._creation_refusal(room_jid, cmd)
+        if refusal is not None:
+            return error_reply(cmd, refusal)
+        return refuse(cmd, "item-not-found", "No such room")
 
 
 def _refuse_all(cmds: list, condition: str, text: str) -> tuple:

@@ -127,3 +127,25 @@ def test_rooms_of_one_host_ready_together_share_one_ray_call(cluster, room_store
     assert delta == {"calls": 1, "stanzas": 4}
     for n, room in enumerate(rooms):
         assert [m.id for m in sink.messages_to(OWNER, room)] == [f"m{n}"]
+
+
+def test_a_join_access_create_denies_starts_no_room_process(cluster, room_store):
+    from types import MappingProxyType
+    from actors.core.access import AccessRules
+    from actors.core.policy import ServicePolicy
+    from actors.settings import HostSettings, ServiceSettings
+    rules = AccessRules.from_tables({"creators": [{"user": "owner"}]},
+                                    {"muc_create": [{"acl": "creators", "value": "allow"}]},
+                                    ("localhost",))
+    service = ServiceSettings(ServicePolicy(DOMAIN, rules=rules, server_host="localhost"),
+                              cluster.settings.services[DOMAIN].seed, access_create="muc_create")
+    settings = HostSettings(MappingProxyType({DOMAIN: service}), cluster.settings.mongo_uri,
+                            database=cluster.settings.database, namespace=cluster.ns)
+    router = RoomRouter(cluster.placement, settings, room_store, Collect())
+    room = a_room()
+    [refused] = run(router.call(room, join(BOB, "Bob")))
+    assert refused.to == (BOB,) and refused.stanza.error.condition == "not-allowed"
+    assert cluster.host(room) is None and router.stats["created"] == 0
+    created = run(router.call(room, join(OWNER, "Owner")))
+    assert cluster.host(room) is not None and router.stats["created"] == 1
+    assert not [e for e in created if isinstance(e.stanza, ErrorOut)]
