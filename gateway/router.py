@@ -119,10 +119,11 @@ class RoomRouter:
         """A host is started for a join access_create allows, or for any stanza to a
         stored room. A join it denies starts nothing: it is refused here (_no_room), so
         denied users can't make the service start processes."""
-        joins = [cmd for cmd in cmds if isinstance(cmd, c.Presence) and cmd.available]
-        if any(self._creation_refusal(room_jid, cmd) is None for cmd in joins):
+        joins = [_is_join(cmd) for cmd in cmds]
+        if any(join and self._creation_refusal(room_jid, cmd) is None
+               for cmd, join in zip(cmds, joins)):
             return True
-        if all(wakes_nothing(cmd) or cmd in joins for cmd in cmds):
+        if all(join or wakes_nothing(cmd) for cmd, join in zip(cmds, joins)):
             return False     # e.g. an unavailable presence: nothing to answer, start nothing
         try:
             return await asyncio.to_thread(self.store.load, room_jid) is not None
@@ -135,7 +136,7 @@ class RoomRouter:
         """access_create's answer to a join of a room that is not running. It holds for
         stored rooms too (actors/core/creation.py), so storage need not be asked;
         max_room_id, which spares stored rooms, is left to the host."""
-        if not (isinstance(cmd, c.Presence) and cmd.available):
+        if not _is_join(cmd):
             return None
         service = self.settings.service_for(room_jid)
         return service.creation.refusal(room_jid, cmd.sender, True) if service else None
@@ -145,6 +146,10 @@ class RoomRouter:
         if refusal is not None:
             return error_reply(cmd, refusal)
         return refuse(cmd, "item-not-found", "No such room")
+
+
+def _is_join(cmd) -> bool:
+    return isinstance(cmd, c.Presence) and cmd.available
 
 
 def _refuse_all(cmds: list, condition: str, text: str) -> tuple:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 from typing import Awaitable, Callable
 
 log = logging.getLogger("raymuc.gateway")
@@ -116,7 +117,6 @@ class GatewayWorker:
             return False
 
     def stats(self) -> dict:
-        import os
         return {**self.router.stats, "renders": self.renderer.renders, "lost": self.out.lost,
                 "index": self.index, "pid": os.getpid()}
 

@@ -3,23 +3,17 @@ room: same host while it lives, a hard cap per host, recovery after the host is 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
 import signal
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
-from raymuc.prosody import ProsodyServer
 from tests.e2e.muc import codes, create_instant, error_condition, field, groupchat_from, join, \
     owner_submit, say
 from tests.e2e.xmpp_clients import connected_client
-from tests.fixtures.service import ServiceProcess, write_config
+from tests.fixtures.service import private_service, raymuc_cli
 
 pytestmark = pytest.mark.e2e
 DOMAIN = "dense.localhost"
@@ -27,25 +21,8 @@ DOMAIN = "dense.localhost"
 
 @pytest.fixture(scope="module")
 def dense():
-    base = Path(tempfile.mkdtemp(prefix="rmd-"))
-    secret = secrets.token_hex(8)
-    server = ProsodyServer(base / "prosody", components={DOMAIN: secret})
-    server.start()
-    cfg = write_config(base / "raymuc.toml", server.component_port, secret, base / "data",
-                       domain_template="dense.@HOST@", ray_extra="rooms_per_actor = 2\nroom_hosts = 1")
-    service = ServiceProcess(cfg, base / "service.log").start()
-    users = [(server.register(f"d{i}", "pw"), "pw") for i in range(3)]
-    yield server, cfg, users
-    code = service.stop()
-    server.stop()
-    assert code == 0, service.log_tail()
-
-
-def raymuc(cfg: Path, *args: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "raymuc.cli", *args, "--config", str(cfg)],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-    return json.loads(out.stdout)
+    with private_service("dense.@HOST@", "rooms_per_actor = 2\nroom_hosts = 1", 3, "d") as served:
+        yield served
 
 
 def test_rooms_share_a_host_up_to_its_capacity_and_survive_its_crash(dense):
@@ -67,7 +44,7 @@ def test_rooms_share_a_host_up_to_its_capacity_and_survive_its_crash(dense):
             await groupchat_from(a, f"{r1}/Bob", "before the crash")
 
     asyncio.run(fill())
-    first, second = raymuc(cfg, "room", r1), raymuc(cfg, "room", r2)
+    first, second = raymuc_cli(cfg, "room", r1), raymuc_cli(cfg, "room", r2)
     assert first["actor"] == second["actor"] == "room-host-000"
     assert first["process"]["pid"] == second["process"]["pid"]
     assert first["state"]["jid"] == r1 and second["state"]["jid"] == r2
@@ -87,5 +64,5 @@ def test_rooms_share_a_host_up_to_its_capacity_and_survive_its_crash(dense):
             assert ident.get("name") == f"Name {r2[:3]}"
 
     asyncio.run(after())
-    again = raymuc(cfg, "room", r1)
+    again = raymuc_cli(cfg, "room", r1)
     assert again["actor"] == "room-host-000" and again["process"]["pid"] != first["process"]["pid"]

@@ -5,24 +5,19 @@ worker is replaced by Ray while the other worker's rooms go on."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
 import signal
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 from gateway.workers import shard_of
-from raymuc.prosody import ProsodyServer
 from tests.e2e.muc import create_instant, join, say
 from tests.e2e.muc_flow import disco_features, iq
 from tests.e2e.xmpp_clients import connected_client
-from tests.fixtures.service import ServiceProcess, write_config
+from tests.fixtures.service import private_service, raymuc_cli
 
 pytestmark = pytest.mark.e2e
 DOMAIN = "gw.localhost"
@@ -32,25 +27,12 @@ NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"
 
 @pytest.fixture(scope="module")
 def served():
-    base = Path(tempfile.mkdtemp(prefix="rmg-"))
-    secret = secrets.token_hex(8)
-    server = ProsodyServer(base / "prosody", components={DOMAIN: secret})
-    server.start()
-    cfg = write_config(base / "raymuc.toml", server.component_port, secret, base / "data",
-                       domain_template="gw.@HOST@", ray_extra=f"gateway_workers = {WORKERS}")
-    service = ServiceProcess(cfg, base / "service.log").start()
-    users = [(server.register(f"g{i}", "pw"), "pw") for i in range(2)]
-    yield server, cfg, users
-    code = service.stop()
-    server.stop()
-    assert code == 0, service.log_tail()
+    with private_service("gw.@HOST@", f"gateway_workers = {WORKERS}", 2, "g") as served:
+        yield served
 
 
 def gateway_stats(cfg: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "raymuc.cli", "gateway", "--config", str(cfg)],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-    return json.loads(out.stdout)
+    return raymuc_cli(cfg, "gateway")
 
 
 def rooms_on_every_worker(per_worker: int) -> list[str]:
@@ -62,11 +44,6 @@ def rooms_on_every_worker(per_worker: int) -> list[str]:
             counts[shard] += 1
             rooms.append(room)
     return rooms
-
-
-def bodies_from(client, room: str) -> list[str]:
-    return [s["body"] for s in client.inbox.drain()
-            if s.name == "message" and s["type"] == "groupchat" and str(s["from"]).startswith(room)]
 
 
 async def until_bodies(client, want: dict[str, list[str]], timeout: float = 30.0) -> dict:
