@@ -20,15 +20,14 @@ if [ "${BENCH_NO_EJABBERD:-0}" != 1 ] && ! dpkg-query -W -f='${Status}' ejabberd
         || echo "bench: ejabberd not installed; its column is left out" >&2
 fi
 DEPS=var/bench-deps
-if [ "${BENCH_NO_UVLOOP:-0}" != 1 ] && ! PYTHONPATH="$DEPS" .venv/bin/python -c "import uvloop" 2>/dev/null; then
-    echo "bench: installing uvloop into $DEPS for the load generator (BENCH_NO_UVLOOP=1 to skip)" >&2
-    .venv/bin/python -m pip install --quiet --target "$DEPS" "uvloop>=0.19" >&2 \
-        || echo "bench: uvloop not installed; the generator runs on asyncio's own loop" >&2
-fi
-if [[ " $* " == *" --profile "* ]] && [ ! -x "$DEPS/bin/py-spy" ]; then
-    echo "bench: installing py-spy into $DEPS for --profile" >&2
-    .venv/bin/python -m pip install --quiet --target "$DEPS" "py-spy>=0.3" >&2 \
-        || echo "bench: py-spy not installed; --profile windows are skipped" >&2
+# uvloop for the load generator and py-spy for --profile, pinned with hashes in
+# requirements/bench.lock (same lock discipline as .venv).
+if { [ "${BENCH_NO_UVLOOP:-0}" != 1 ] && ! PYTHONPATH="$DEPS" .venv/bin/python -c "import uvloop" 2>/dev/null; } \
+        || { [[ " $* " == *" --profile "* ]] && [ ! -x "$DEPS/bin/py-spy" ]; }; then
+    echo "bench: installing requirements/bench.lock (uvloop, py-spy) into $DEPS" >&2
+    .venv/bin/python -m pip install --quiet --require-hashes --no-deps --upgrade --target "$DEPS" \
+        -r requirements/bench.lock >&2 \
+        || echo "bench: not installed; the generator runs on asyncio's loop, --profile is skipped" >&2
 fi
 export RAY_USAGE_STATS_ENABLED=0 RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 PYTHONUNBUFFERED=1
 exec .venv/bin/python -m bench.run "$@"

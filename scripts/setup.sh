@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-shot, idempotent setup for a fresh Debian 12 (run as root, e.g. by CI): installs Prosody
-# without ever running the system service, then creates .venv and installs RayMUC into it.
+# without ever running the system service, then creates .venv and installs RayMUC into it
+# from the lock (requirements/dev.lock).
 # Safe to re-run: every step skips work that is already done.
 set -euo pipefail
 
@@ -62,12 +63,16 @@ else
     note "created"
 fi
 
-step "Upgrading pip"
-.venv/bin/python -m pip install --quiet --upgrade pip
+step "Installing the locked dependencies (requirements/dev.lock, hashes checked)"
+# Every package of the tree at the version and hash the lock names: a new release on PyPI
+# cannot change what a fresh machine runs. scripts/lock.sh updates the lock.
+.venv/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements/dev.lock
 note "$(.venv/bin/python -m pip --version)"
 
 step "Installing RayMUC (editable) with embedded and test extras"
-.venv/bin/python -m pip install --quiet -e '.[embedded,test]'
+# --no-build-isolation: build with the locked setuptools instead of fetching the newest one.
+.venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e '.[embedded,test]'
+.venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check; exit 1; }
 note "done"
 
 step "Setup complete: activate with 'source $REPO_ROOT/.venv/bin/activate'"

@@ -122,14 +122,19 @@ def test_image_is_python_311_slim_without_the_gpl_extra():
     lines = dockerfile()
     assert lines[0] == "FROM python:3.11-slim"
     installs = [line for line in lines if re.search(r"\bpip install\b", line)]
-    assert len(installs) == 1 and re.search(r"pip install (--\S+ )*\.( |$)", installs[0]), installs
+    assert len(installs) == 2, installs
+    # Dependencies only from the runtime lock, hashes required; then RayMUC without them.
+    assert re.search(r"pip install (--\S+ )*-r requirements/runtime\.lock( |$)", installs[0])
+    assert "--require-hashes" in installs[0] and "--no-deps" in installs[0]
+    assert re.search(r"pip install (--\S+ )*\.( |$)", installs[1]), installs
+    assert "--no-deps" in installs[1] and "--no-build-isolation" in installs[1]
     assert not re.search(r"secantus|embedded|\.\[", " ".join(lines), re.I)
 
 
 def test_image_holds_every_package_pyproject_installs():
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
     copied = {src for line in dockerfile() if line.startswith("COPY ") for src in line.split()[1:-1]}
-    assert {"pyproject.toml", pyproject["project"]["readme"]} <= copied
+    assert {"pyproject.toml", pyproject["project"]["readme"], "requirements/runtime.lock"} <= copied
     for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
         assert pattern.rstrip("*") in copied, f"package {pattern} is installed but not copied"
 
