@@ -30,6 +30,8 @@ def _logging(config) -> None:
 def cmd_run(args) -> int:
     config = _load(args.config)
     _logging(config)
+    for note in config.notes:   # what was adjusted as MongooseIM would (config/compat.py)
+        logging.getLogger("raymuc.config").warning("config.note file=%s %s", args.config, note)
     from raymuc.service import run
     return run(config)
 

@@ -27,7 +27,8 @@ def service_policy(config, domain: str) -> ServicePolicy:
         server_host=config.server_host_of(domain),
         rates=rate_limits(config),
         http_auth=config.muc.http_auth_pool != "none",
-        access_log=config.muc_log.access_log if config.muc_log is not None else "all",
+        access_log=config.muc_log.access_log if config.muc_log is not None else "none",
+        logging_available=config.muc_log is not None,
     )
 
 
@@ -35,7 +36,9 @@ def rate_limits(config) -> RateLimits:
     muc = config.muc
 
     def rate(shaper: str) -> int | None:
-        return None if shaper == "none" else config.shapers[shaper].max_rate
+        # "none", or a name [shaper] does not define: no limit (MongooseIM's lookup)
+        found = config.shapers.get(shaper)
+        return None if found is None else found.max_rate
     return RateLimits(muc.min_message_interval, muc.min_presence_interval,
                       rate(muc.room_shaper), rate(muc.user_message_shaper),
                       rate(muc.user_presence_shaper))
@@ -45,7 +48,9 @@ def http_auth_pool(config) -> AuthPool | None:
     name = config.muc.http_auth_pool
     if name == "none":
         return None
-    pool = config.http_pools[name]
+    pool = config.http_pools.get(name)
+    if pool is None:
+        return None     # undefined pool: the password checks fail closed (config/compat.py)
     conn = pool.connection
     return AuthPool(name, conn.host, conn.path_prefix, conn.request_timeout / 1000,
                     pool.call_timeout / 1000, pool.workers, pool.strategy,

@@ -16,6 +16,8 @@ from .fields import RoomField
 #   pre_groupchat(room, occupant, message)   raise Refused
 #   pre_private_message(room, occupant, to)  raise Refused
 #   pre_subject(room, occupant)              raise Refused
+#   adjust_config(room, new_config) -> config   bring a submitted value within the service's
+#                                            limits (before validate_config)
 #   validate_config(room, new_config, sender_bare)  raise Refused
 #   config_changed(room, old, new, out) -> tuple of status codes
 #   disco_features(config) -> iterable of feature vars
@@ -23,7 +25,7 @@ from .fields import RoomField
 #   presence_broadcast(room, occupant) -> bool   False: only the occupant sees it
 HOOK_NAMES = frozenset({
     "pre_join", "join_role", "pre_nick_change", "presence_status", "pre_groupchat",
-    "pre_private_message", "pre_subject", "validate_config", "config_changed",
+    "pre_private_message", "pre_subject", "adjust_config", "validate_config", "config_changed",
     "disco_features", "roominfo", "presence_broadcast",
 })
 

@@ -33,8 +33,8 @@ def visible_fields(room, sender_bare: str):
             continue
         if fld.name == "persistent" and not room.policy.allows("access_persistent", sender_bare):
             continue
-        if fld.name == "logging" and not room.policy.allows("access_log", sender_bare):
-            continue        # mod_muc_log's access_log, as MongooseIM
+        if fld.name == "logging" and not room.policy.may_toggle_logging(sender_bare):
+            continue        # no mod_muc_log, or its access_log denies: hidden, as MongooseIM
         yield fld
 
 
@@ -101,6 +101,8 @@ def apply_config(room, form: c.Form, sender: str, env: Env, out: Outbox) -> None
             raise Refused("bad-request", f"{var}: expected {exc}") from None
     new_affs = _affiliation_lists(form)
     old, new = room.config, room.config.replace(**changes)
+    for hook in hooks("adjust_config"):
+        new = hook(room, new)
     for hook in hooks("validate_config"):
         hook(room, new, sender_bare)
     was_locked = room.locked

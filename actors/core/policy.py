@@ -22,10 +22,15 @@ class ServicePolicy:
     rates: RateLimits = RateLimits()      # min_*_interval and the shapers (rate_limits.py)
     http_auth: bool = False               # http_auth_pool set: passwords checked over HTTP
     access_log: str = "all"               # mod_muc_log's access_log: who may toggle logging
+    logging_available: bool = True        # mod_muc_log configured: rooms may log at all
 
     def allows(self, option: str, jid: str) -> bool:
         """Evaluate the access rule named by a mod_muc option (access_admin, ...)."""
         return self.rules.allows(getattr(self, option), jid, self.server_host)
+
+    def may_toggle_logging(self, jid: str) -> bool:
+        """Whether `jid` (an owner) is offered, and may change, the logging field."""
+        return self.logging_available and self.allows("access_log", jid)
 
     def is_service_admin(self, jid: str) -> bool:
         return self.rules.allows(self.access_admin, jid, self.server_host)

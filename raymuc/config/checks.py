@@ -27,6 +27,16 @@ def is_domain(text: object) -> bool:
     return all(_LABEL.fullmatch(label) for label in text.lower().split("."))
 
 
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+
+
+def is_host_name(text: str) -> bool:
+    """A name a resolver looks up: like is_domain, and underscores are allowed too
+    (container and compose service names such as my_server; MongooseIM takes them)."""
+    return (0 < len(text) <= 253
+            and all(_HOST_LABEL.fullmatch(label) for label in text.lower().split(".")))
+
+
 def is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
@@ -214,7 +224,7 @@ class HttpUrl(Check):
         m = _URL.fullmatch(value) if isinstance(value, str) else None
         if m:
             host = m.group(1).strip("[]")
-            if (is_ip(host) or is_domain(host)) and (m.group(2) is None or _port_ok(m.group(2))):
+            if (is_ip(host) or is_host_name(host)) and (m.group(2) is None or _port_ok(m.group(2))):
                 return value
         raise Invalid(self.allowed)
 

@@ -18,7 +18,7 @@ from actors.core.access import BUILTIN_ACLS, BUILTIN_RULES, AccessRules, AclErro
 from actors.core.features.registry import FIELDS
 from actors.core.jid import JID
 
-from . import model, schema
+from . import compat, model, schema
 from .checks import Invalid, expand_host, is_domain, toml_literal
 from .schema import Presence, Section
 
@@ -158,22 +158,14 @@ class _Builder:
         muc = t["modules"]["mod_muc"]
         log = t["modules"]["mod_muc_log"]
         self.check_muc_host(muc["host"], hosts)
+        self.notes = compat.adjust(t)
         self.check_acl_and_access(t["acl"], t["access"])
-        defined_rules = set(t["access"]) | set(BUILTIN_RULES)
-        rules_allowed = self.names_allowed('"all", "none"', "[access]", t["access"])
-        for name in schema.RULE_OPTIONS:
-            self.check_ref(f"modules.mod_muc.{name}", muc[name], defined_rules, rules_allowed)
+        rule_refs = [(f"modules.mod_muc.{name}", muc[name]) for name in schema.RULE_OPTIONS]
         if log is not None:
-            self.check_ref("modules.mod_muc_log.access_log", log["access_log"], defined_rules,
-                           rules_allowed)
-        shapers_allowed = self.names_allowed('"none"', "[shaper]", t["shaper"])
-        for name in schema.SHAPER_OPTIONS:
-            self.check_ref(f"modules.mod_muc.{name}", muc[name], {"none", *t["shaper"]},
-                           shapers_allowed)
+            rule_refs.append(("modules.mod_muc_log.access_log", log["access_log"]))
+        for key, rule in rule_refs:
+            self.check_rule(key, rule, t["access"])
         pools = t["outgoing_pools"]["http"]
-        pools_allowed = self.names_allowed('"none"', "[outgoing_pools.http]", pools)
-        for name in schema.POOL_OPTIONS:
-            self.check_ref(f"modules.mod_muc.{name}", muc[name], {"none", *pools}, pools_allowed)
         for name, pool in pools.items():
             if pool["max_worker_queue_len"] is not None and pool["strategy"] != "best_worker":
                 # MongooseIM: "applicable only to the best_worker strategy"
@@ -188,9 +180,13 @@ class _Builder:
         names = ", ".join(f'"{n}"' for n in defined) or "none defined"
         return f"{builtins} or a name defined in {where} ({names})"
 
-    def check_ref(self, key: str, value: str, defined: set[str], allowed: str) -> None:
-        if value not in defined:
-            raise self.error(key, value, allowed)
+    def check_rule(self, key: str, rule: str, access: dict) -> None:
+        """An access rule nothing defines is refused: MongooseIM would silently deny
+        everyone (docs/config-reference.md, "Differences from MongooseIM")."""
+        if rule not in access and rule not in BUILTIN_RULES:
+            allowed = self.names_allowed('"all", "none"', "[access]", access)
+            raise self.error(key, rule, f'{allowed}; to use it, define it in [access], e.g. '
+                             f'{rule} = [{{acl = "all", value = "allow"}}]')
 
     def check_muc_host(self, template: str, hosts: tuple[str, ...]) -> None:
         for host in hosts:
@@ -221,12 +217,6 @@ class _Builder:
 
     def check_default_room(self, muc: dict) -> None:
         room = muc["default_room"]
-        # MongooseIM accepts a larger default_room.max_users, but a room can never hold
-        # more than the service-wide max_users, so such a config is a mistake: refuse it.
-        if room["max_users"] > muc["max_users"]:
-            raise self.error("modules.mod_muc.default_room.max_users", room["max_users"],
-                             f"a positive integer <= modules.mod_muc.max_users ({muc['max_users']}), "
-                             "since a room never holds more than the service cap")
         for name, value in room.items():
             f = FIELDS.get(name)
             limit = muc.get(f.max_len_option) if f is not None and f.max_len_option else None
@@ -269,6 +259,7 @@ class _Builder:
             shapers=model.FrozenMap({n: model.Shaper(**s) for n, s in t["shaper"].items()}),
             http_pools=model.FrozenMap(pools),
             source_path=self.source_path,
+            notes=self.notes,
         )
 
 

@@ -181,6 +181,7 @@ class Config:
     shapers: Mapping[str, Shaper]
     http_pools: Mapping[str, HttpPool]
     source_path: Path | None
+    notes: tuple[str, ...] = ()      # what was adjusted as MongooseIM would (config/compat.py)
 
     def muc_domains(self) -> tuple[str, ...]:
         """The MUC service domain of each served host (@HOST@ expanded), without repeats."""

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from raymuc.config import ConfigError, load_config, parse_config
+from raymuc.wiring import http_auth_pool, rate_limits, service_policy
 
 GENERAL = """
 [general]
@@ -205,11 +206,13 @@ def test_missing_required_options():
 # ---- cross references --------------------------------------------------------------
 
 @pytest.mark.parametrize("option", ["access", "access_create", "access_admin", "access_persistent"])
-def test_undefined_access_rule(option):
+def test_undefined_access_rule_is_refused_with_how_to_define_it(option):
+    # A deliberate difference: MongooseIM would silently deny everyone.
     e = refused(f'[modules.mod_muc]\n{option} = "muc_users"\n[access]\nother = []')
     assert e.key == f"modules.mod_muc.{option}" and e.value == "muc_users"
     assert str(e) == (f'test.toml: modules.mod_muc.{option} = "muc_users": expected "all", "none" '
-                      'or a name defined in [access] ("other")')
+                      'or a name defined in [access] ("other"); to use it, define it in [access], '
+                      'e.g. muc_users = [{acl = "all", value = "allow"}]')
 
 
 @pytest.mark.parametrize("value", ["all", "none"])
@@ -224,11 +227,18 @@ def test_defined_access_rule_is_accepted():
     assert config.muc.access == "muc"
 
 
-def test_mod_muc_log_access_log_must_be_defined():
-    e = refused("[modules.mod_muc_log]")   # default access_log = "muc_admin"
-    assert e.key == "modules.mod_muc_log.access_log" and e.value == "muc_admin"
-    config = parse_config(BASE + '[modules.mod_muc_log]\naccess_log = "none"')
-    assert config.muc_log is not None and config.muc_log.access_log == "none"
+def test_mod_muc_log_default_access_log_is_mongooseims_muc_admin():
+    # default access_log = "muc_admin", defined as MongooseIM's default config does; with no
+    # "admin" access class that rule allows no one
+    config = parse_config(BASE + "[modules.mod_muc_log]")
+    assert config.muc_log is not None and config.muc_log.access_log == "muc_admin"
+    assert config.access["muc_admin"] == ()
+    assert not config.access_rules().allows("muc_admin", "alice@localhost", "localhost")
+    config = parse_config(BASE + '[modules.mod_muc_log]\n[acl]\nadmin = [{user = "alice"}]')
+    assert config.access_rules().allows("muc_admin", "alice@localhost", "localhost")
+    assert not config.access_rules().allows("muc_admin", "bob@localhost", "localhost")
+    e = refused('[modules.mod_muc_log]\naccess_log = "loggers"')
+    assert e.key == "modules.mod_muc_log.access_log" and e.value == "loggers"
 
 
 def test_undefined_acl_in_access():
@@ -250,10 +260,14 @@ def test_builtin_names_cannot_be_redefined(section):
 
 
 @pytest.mark.parametrize("option", ["room_shaper", "user_message_shaper", "user_presence_shaper"])
-def test_undefined_shaper(option):
-    e = refused(f'[modules.mod_muc]\n{option} = "slow"\n[shaper.fast]\nmax_rate = 10')
-    assert e.key == f"modules.mod_muc.{option}" and e.value == "slow"
-    assert '"none" or a name defined in [shaper] ("fast")' in e.allowed
+def test_undefined_shaper_limits_nothing_with_a_note(option):
+    # MongooseIM's shaper lookup gives "none" for a name [shaper] does not define
+    config = parse_config(BASE + f'[modules.mod_muc]\n{option} = "slow"\n[shaper.fast]\nmax_rate = 10')
+    assert getattr(config.muc, option) == "slow"
+    assert [n for n in config.notes if n.startswith(f'modules.mod_muc.{option} = "slow": no such '
+                                                     'shaper in [shaper], so it limits nothing')]
+    rates = rate_limits(config)
+    assert (rates.room_rate, rates.user_message_rate, rates.user_presence_rate) == (None, None, None)
 
 
 def test_defined_shaper_is_accepted():
@@ -261,10 +275,15 @@ def test_defined_shaper_is_accepted():
     assert config.muc.room_shaper == "fast" and config.shapers["fast"].max_rate == 10
 
 
-def test_undefined_http_auth_pool():
-    e = refused('[modules.mod_muc]\nhttp_auth_pool = "auth"')
-    assert e.key == "modules.mod_muc.http_auth_pool"
-    assert '"none" or a name defined in [outgoing_pools.http] (none defined)' in e.allowed
+def test_undefined_http_auth_pool_is_kept_and_fails_closed():
+    config = parse_config(BASE + '[modules.mod_muc]\nhttp_auth_pool = "auth"')
+    assert config.muc.http_auth_pool == "auth"
+    assert any(n.startswith('modules.mod_muc.http_auth_pool = "auth": no such pool') and
+               "every password check fails" in n for n in config.notes)
+    # the room still asks for the check (policy.http_auth) and no pool answers it:
+    # actors/deferred.py refuses every such join with service-unavailable
+    assert service_policy(config, "conference.localhost").http_auth
+    assert http_auth_pool(config) is None
 
 
 def test_defined_http_auth_pool_is_accepted():
@@ -282,13 +301,30 @@ def test_max_worker_queue_len_only_with_best_worker():
     assert "best_worker" in str(e)
 
 
-def test_default_room_max_users_above_the_service_cap():
-    e = refused("[modules.mod_muc]\nmax_users = 50\ndefault_room.max_users = 51")
-    assert e.key == "modules.mod_muc.default_room.max_users" and e.value == 51
-    assert str(e) == ("test.toml: modules.mod_muc.default_room.max_users = 51: expected a positive "
-                      "integer <= modules.mod_muc.max_users (50), since a room never holds more "
-                      "than the service cap")
-    assert parse_config(BASE + "[modules.mod_muc]\nmax_users = 50\ndefault_room.max_users = 50")
+def test_default_room_max_users_above_the_service_cap_is_capped():
+    config = parse_config(BASE + "[modules.mod_muc]\nmax_users = 50\ndefault_room.max_users = 51")
+    assert config.muc.default_room.config["max_users"] == 50
+    assert config.notes == ("modules.mod_muc.default_room.max_users = 51: capped to "
+                            "modules.mod_muc.max_users (50), as MongooseIM does",)
+    config = parse_config(BASE + "[modules.mod_muc]\nmax_users = 50\ndefault_room.max_users = 50")
+    assert config.muc.default_room.config["max_users"] == 50 and config.notes == ()
+
+
+def test_default_room_logging_without_mod_muc_log_is_turned_off():
+    config = parse_config(BASE + "[modules.mod_muc]\ndefault_room.logging = true")
+    assert config.muc.default_room.config["logging"] is False
+    assert "no [modules.mod_muc_log]" in config.notes[0]
+    config = parse_config(BASE + "[modules.mod_muc]\ndefault_room.logging = true\n"
+                          '[modules.mod_muc_log]\naccess_log = "all"')
+    assert config.muc.default_room.config["logging"] is True and config.notes == ()
+
+
+def test_http_pool_host_may_have_underscores():
+    # MongooseIM's own example: connection.host = "http://my_server:8000"
+    config = parse_config(BASE + '[outgoing_pools.http.p]\nconnection.host = "http://my_server:8000"')
+    assert config.http_pools["p"].connection.host == "http://my_server:8000"
+    e = refused('[outgoing_pools.http.p]\nconnection.host = "http://my server:8000"')
+    assert e.key == "outgoing_pools.http.p.connection.host"
 
 
 def test_default_title_longer_than_max_room_name():

@@ -15,8 +15,9 @@ RULES = AccessRules.from_tables({"loggers": [{"user": "owner", "server": "localh
                                 ("localhost",))
 
 
-def room(access_log="muc_log", **config) -> Driver:
-    policy = ServicePolicy("conference.localhost", rules=RULES, access_log=access_log)
+def room(access_log="muc_log", logging_available=True, **config) -> Driver:
+    policy = ServicePolicy("conference.localhost", rules=RULES, access_log=access_log,
+                           logging_available=logging_available)
     return Driver(seed=RoomSeed(config=config), policy=policy)
 
 
@@ -55,6 +56,16 @@ def test_an_owner_access_log_denies_is_not_shown_the_field_and_cannot_change_it(
     assert errors(submit(d, (ENABLE, ("1",))), OWNER) == ["not-acceptable"]
     assert not d.room.config.logging
     assert errors(submit(d, (ENABLE, ("0",))), OWNER) == []      # unchanged: fine
+
+
+def test_without_mod_muc_log_no_owner_is_offered_logging_nor_may_turn_it_on():
+    # MongooseIM hides the field and refuses it: nothing would write the log
+    d = room(access_log="all", logging_available=False)
+    assert ENABLE not in form_vars(d)
+    out = submit(d, (ENABLE, ("1",)))
+    assert errors(out, OWNER) == ["not-acceptable"] and not d.room.config.logging
+    assert logs(out) == []
+    assert errors(submit(d, (ENABLE, ("0",))), OWNER) == []      # off stays allowed
 
 
 def test_turning_logging_off_is_announced_171_and_still_written_to_the_log():

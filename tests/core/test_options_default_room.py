@@ -38,6 +38,8 @@ def config_text() -> str:
     return BASE + "[modules.mod_muc.default_room]\n" + "\n".join(lines) + """
 subject = "Lambda days"
 subject_author = "Alice"
+[modules.mod_muc_log]
+access_log = "all"
 [[modules.mod_muc.default_room.affiliations]]
 user = "Alice"
 server = "LocalHost"

@@ -34,10 +34,14 @@ def test_name_limit_zero_allows_only_empty_and_infinity_allows_anything():
     assert errors(submit(d, ("muc#roomconfig_roomname", ("a" * 5000,))), OWNER) == []
 
 
-def test_room_max_users_at_the_service_cap_passes_above_is_not_acceptable():
+def test_room_max_users_above_the_service_cap_is_capped_to_it():
+    # MongooseIM caps a submitted maxusers at the service's max_users
     d = Driver(policy=ServicePolicy("conference.localhost", max_users=7))
-    assert errors(submit(d, ("muc#roomconfig_maxusers", ("8",))), OWNER) == ["not-acceptable"]
-    assert errors(submit(d, ("muc#roomconfig_maxusers", ("7",))), OWNER) == []
+    assert errors(submit(d, ("muc#roomconfig_maxusers", ("8",))), OWNER) == []
+    assert d.room.config.max_users == 7
+    assert errors(submit(d, ("muc#roomconfig_maxusers", ("5",))), OWNER) == []
+    assert d.room.config.max_users == 5
+    assert errors(submit(d, ("muc#roomconfig_maxusers", ("100000",))), OWNER) == []
     assert d.room.config.max_users == 7
 
 
@@ -50,7 +54,9 @@ def test_room_stored_above_a_lowered_service_cap_is_capped_and_stays_editable():
     # a client echoing the whole form back may still change something else
     assert errors(submit(d, ("muc#roomconfig_maxusers", ("50",)),
                          ("muc#roomconfig_roomname", ("Renamed",))), OWNER) == []
-    assert errors(submit(d, ("muc#roomconfig_maxusers", ("40",))), OWNER) == ["not-acceptable"]
+    assert d.room.config.max_users == 50 and d.room.config.title == "Renamed"
+    assert errors(submit(d, ("muc#roomconfig_maxusers", ("40",))), OWNER) == []
+    assert d.room.config.max_users == 2
 
 
 @pytest.mark.parametrize("size, kept", [(0, []), (1, ["m3"]), (3, ["m1", "m2", "m3"])])

@@ -112,7 +112,6 @@ def test_submit_applies_every_field():
     ("muc#roomconfig_publicroom", ("1", "0"), "bad-request"),
     ("muc#roomconfig_maxusers", ("many",), "bad-request"),
     ("muc#roomconfig_maxusers", ("0",), "bad-request"),
-    ("muc#roomconfig_maxusers", ("1000",), "not-acceptable"),     # above the service's 200
     ("muc#roomconfig_whois", ("none",), "bad-request"),             # deprecated full anonymity
     ("muc#roomconfig_allowpm", ("everybody",), "bad-request"),
     ("muc#roomconfig_getmemberlist", ("owner",), "bad-request"),

@@ -114,9 +114,11 @@ def test_max_users_2_then_admins_up_to_threshold_then_service_admin(stack):
             assert error_condition(pres) == "service-unavailable"
             pres = await join(sa, room, "SA")                                # service admin: always
             assert pres["type"] != "error" and item(pres).get("affiliation") == "owner"
-            # a room's own max_users can't exceed the service's
-            assert error_condition(await owner_submit(owner, room, form(
-                ("muc#roomconfig_maxusers", "3")))) == "not-acceptable"
+            # a room's own max_users above the service's is capped to it (as MongooseIM)
+            assert (await owner_submit(owner, room, form(("muc#roomconfig_maxusers", "3"))))[
+                "type"] == "result"
+            pres = await join(u2, room, "U2")               # the limit is still 2
+            assert error_condition(pres) == "service-unavailable"
             assert (await owner_submit(owner, room, form(("muc#roomconfig_maxusers", "1"))))[
                 "type"] == "result"
             await leave(u1, room, "U1")

@@ -26,13 +26,13 @@ def _pre_join(room, attempt):
         raise Refused("service-unavailable", "The room is full", type="wait")
 
 
-def _validate(room, new, sender_bare):
-    # Only a change is checked: a room stored before the service's max_users was
-    # lowered keeps its value (capped by effective_limit) through unrelated edits
-    # of a form that echoes it back.
+def _adjust(room, new):
+    # Above the service's max_users a submitted value is capped to it, as MongooseIM does.
+    # Only a change is: a room stored before the service's max_users was lowered keeps its
+    # value (capped by effective_limit) through unrelated edits of a form that echoes it.
     if new.max_users != room.config.max_users and new.max_users > room.policy.max_users:
-        raise Refused("not-acceptable",
-                      f"Maximum number of occupants can't exceed {room.policy.max_users}")
+        return new.replace(max_users=room.policy.max_users)
+    return new
 
 
 def _roominfo(room):
@@ -40,5 +40,5 @@ def _roominfo(room):
             ("muc#roomconfig_maxusers", (str(room.config.max_users),)))
 
 
-FEATURE = feature("max_users", MAX_USERS, pre_join=_pre_join, validate_config=_validate,
+FEATURE = feature("max_users", MAX_USERS, pre_join=_pre_join, adjust_config=_adjust,
                   roominfo=_roominfo)
