@@ -47,7 +47,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_reference(args) -> int:
-    from raymuc.config.schema import reference_markdown
+    from raymuc.config.reference import reference_markdown
     print(reference_markdown())
     return 0
 

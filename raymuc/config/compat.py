@@ -33,6 +33,41 @@ PREDEFINED_RULES: dict[str, list[dict[str, object]]] = {
 }
 
 
+# (what, MongooseIM, RayMUC), rendered under "Differences from MongooseIM" in
+# docs/config-reference.md. The first rows are leniencies RayMUC shares (with a note).
+BEHAVIOUR = (
+    ('`access = "muc"`, `access_create = "muc_create"`, `access_admin`/`access_log` = '
+     '`"muc_admin"` with no such rule in `[access]`',
+     "defined by its shipped mongooseim.toml, which the documentation's examples assume",
+     'the same definitions when a referenced one is missing: `muc` allows all, `muc_create` '
+     'allows the class `local` (`user_regexp = ""`: users of the served hosts, defined too when '
+     'missing), `muc_admin` allows the class `admin` (no one when `[acl]` has no `admin`)'),
+    ("`default_room.max_users` above `max_users`", "accepted; a room never holds more",
+     "accepted and capped to `max_users` (note)"),
+    ("`muc#roomconfig_maxusers` above `max_users` in a room's form", "capped",
+     "capped to `max_users`"),
+    ("room logging without `[modules.mod_muc_log]`", "the form offers no logging field",
+     "the same: the field is hidden, a form turning logging on gets not-acceptable, and "
+     "`default_room.logging = true` is turned off (note)"),
+    ("a shaper name that `[shaper]` does not define", "no limit", "no limit (note)"),
+    ("an `http_auth_pool` that `[outgoing_pools.http]` does not define",
+     "accepted; every password check fails", "the same: password checks fail with "
+     "service-unavailable, so nobody enters a password-protected room unchecked (note)"),
+    ("`connection.host` with `_` in the host name (`http://my_server:8000`)", "accepted",
+     "accepted"),
+    ("an access rule name that nothing defines (other than the three above)",
+     "accepted; the rule denies everyone",
+     "**refused** with the fix in the message (`NAME = [{acl = \"all\", value = \"allow\"}]` "
+     "in `[access]`): a typo would otherwise lock everyone out without a word"),
+    ("an access class in a rule clause that `[acl]` does not define",
+     "accepted; the clause never matches", "**refused**, naming the clause and the classes "
+     "that exist"),
+    ("`backend`, `online_backend`", "choose Mnesia, RDBMS or CETS",
+     "accepted and checked, without effect: rooms are stored in MongoDB (`[storage]`) and "
+     "found through Ray"),
+)
+
+
 def adjust(tree: dict[str, Any]) -> tuple[str, ...]:
     """Apply MongooseIM's leniencies to `tree` in place; return one note for each."""
     notes: list[str] = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .checks import toml_literal
+from .compat import BEHAVIOUR
 from .schema import SECTIONS, Option, Presence, Section
 
 _INTRO = """\
@@ -37,7 +38,19 @@ def _heading(sec: Section) -> str:
     return "### " + text
 
 
-def render_reference() -> str:
+def _differences() -> list[str]:
+    lines = ["## Differences from MongooseIM", "",
+             "Where MongooseIM accepts a config that a strict reading would refuse, RayMUC does "
+             "what MongooseIM does and `check-config` prints a `config note:` saying so (`raymuc "
+             "run` logs it as `config.note`). Where RayMUC deliberately refuses, the error says "
+             "how to fix the file.", "",
+             "| Config | MongooseIM | RayMUC |", "| --- | --- | --- |"]
+    lines += [f"| {_cell(a)} | {_cell(b)} | {_cell(c)} |" for a, b, c in BEHAVIOUR]
+    return lines + [""]
+
+
+def reference_markdown() -> str:
+    """The configuration reference as Markdown, generated from the schema."""
     lines = ["## Configuration reference", "", _INTRO]
     for sec in SECTIONS:
         lines += [_heading(sec), "", sec.doc, ""]
@@ -51,4 +64,4 @@ def render_reference() -> str:
             lines.append(f"| `{opt.name}` | {_cell(opt.allowed)} | {_cell(_default(opt))} "
                          f"| {_cell(doc)} |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _differences())

@@ -84,9 +84,12 @@ NON_NEG = Integer(low=0)
 POSITIVE = Integer(low=1)
 NON_NEG_OR_INF = Integer(low=0, infinity=True)
 PORT = Integer(low=1, high=65535)
-RULE = Name(allowed='"all", "none" or the name of a rule in [access]')
-SHAPER = Name(allowed='"none" or the name of a shaper in [shaper]')
-POOL = Name(allowed='"none" or the name of a pool in [outgoing_pools.http]')
+RULE = Name(allowed='"all", "none" or the name of a rule in [access] ("muc", "muc_create" and '
+                   '"muc_admin" are predefined as in MongooseIM\'s default config)')
+SHAPER = Name(allowed='"none" or the name of a shaper in [shaper] (an undefined one limits '
+                     'nothing, as in MongooseIM)')
+POOL = Name(allowed='"none" or the name of a pool in [outgoing_pools.http] (with an undefined '
+                   'one every password check fails)')
 
 LOGLEVELS = ("debug", "info", "warning", "error")
 POOL_STRATEGIES = ("best_worker", "random_worker", "next_worker", "available_worker",
@@ -352,8 +355,3 @@ def section(path: str) -> Section:
 def children(path: str) -> tuple[Section, ...]:
     return tuple(s for s in SECTIONS if s.parent == path)
 
-
-def reference_markdown() -> str:
-    """The configuration reference as Markdown, generated from this schema."""
-    from .reference import render_reference
-    return render_reference()

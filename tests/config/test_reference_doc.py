@@ -1,7 +1,7 @@
 """docs/config-reference.md is generated from the schema; it must not drift."""
 from pathlib import Path
 
-from raymuc.config.schema import reference_markdown
+from raymuc.config.reference import reference_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "config-reference.md"
 
