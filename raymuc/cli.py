@@ -52,6 +52,11 @@ def cmd_reference(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from raymuc.config.import_mim import import_config_main
+    return import_config_main(args.mongooseim_config, args.output, sys.stdout, sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="raymuc", description="XEP-0045 MUC on Ray")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -65,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", default="var/demo")
     p.add_argument("--c2s-port", type=int, default=None, help="client port (default 5222 if free)")
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("import-config", help="write a RayMUC config from a MongooseIM "
+                       "mongooseim.toml; what was left out, and why, goes to stderr")
+    p.add_argument("mongooseim_config")
+    p.add_argument("-o", "--output", help="write the config here instead of stdout")
+    p.set_defaults(func=cmd_import)
     p = sub.add_parser("config-reference", help="print the config reference (Markdown)")
     p.set_defaults(func=cmd_reference)
     from raymuc import admin_cli
