@@ -109,6 +109,10 @@ def test_every_one_line_example_at_once(server):
             assert {"muc_passwordprotected", "muc_membersonly", "muc_persistent",
                     "muc_nonanonymous", "muc_unmoderated", "muc_hidden"} <= features(info)
             assert "muc_logging" not in features(info)       # no mod_muc_log: turned off
+            form = await iq(a, room, "<query xmlns='http://jabber.org/protocol/muc#owner'/>")
+            offered = {f.get("var") for f in form.xml.iter("{jabber:x:data}field")}
+            assert "muc#roomconfig_maxusers" in offered          # the form is there...
+            assert "muc#roomconfig_enablelogging" not in offered  # ...without logging
             # access_admin = "muc_create": every local user administers every room, so Bob
             # enters this members-only, password-protected room as its owner
             entered = await join(b, room, "Bob")
