@@ -75,6 +75,11 @@ def features(info) -> set[str]:
     return {f.get("var") for f in info.xml.iter(f"{{{NS_INFO}}}feature")}
 
 
+async def serves_muc(client, domain: str) -> None:
+    info = await iq(client, domain, f"<query xmlns='{NS_INFO}'/>")
+    assert info["type"] == "result" and "http://jabber.org/protocol/muc" in features(info)
+
+
 def one_line_examples(*leave_out: str) -> str:
     tables: dict[str, list[str]] = {}
     for example in EXAMPLES:
@@ -154,8 +159,7 @@ def test_example_configuration_fails_closed_without_its_pool(server):
 
     async def scenario():
         async with connected_client(alice, pw, "127.0.0.1", server.c2s_port) as a:
-            info = await iq(a, "muc.example.com", f"<query xmlns='{NS_INFO}'/>")
-            assert info["type"] == "result" and "http://jabber.org/protocol/muc" in features(info)
+            await serves_muc(a, "muc.example.com")
             room = f"r{secrets.token_hex(3)}@muc.example.com"
             pres = await join(a, room, "Alice")          # no password: refused at once
             assert error_condition(pres) == "not-authorized"
@@ -174,7 +178,6 @@ def test_http_auth_example_starts(server):
 
     async def scenario():
         async with connected_client(alice, pw, "127.0.0.1", server.c2s_port) as a:
-            info = await iq(a, "muc.example.com", f"<query xmlns='{NS_INFO}'/>")
-            assert info["type"] == "result" and "http://jabber.org/protocol/muc" in features(info)
+            await serves_muc(a, "muc.example.com")
     with Running(server, "http", block("External HTTP Authentication")):
         asyncio.run(scenario())
