@@ -152,3 +152,25 @@ def test_cli_refuses_what_it_cannot_read(tmp_path):
     (tmp_path / "no-listener.toml").write_text('[general]\nhosts = ["localhost"]\n')
     done = run_cli("import-config", str(tmp_path / "no-listener.toml"))
     assert done.returncode == 1 and "to fix before it runs: " in done.stderr
+
+
+@pytest.mark.skipif(not SPEC.is_file(), reason="spec file not found")
+@pytest.mark.parametrize("heading", ["Example Configuration", "External HTTP Authentication",
+                                     "default_room", "default_room.affiliations"])
+def test_the_spec_examples_as_mongooseim_configs(heading):
+    # each of the spec's config blocks in a MongooseIM file with a component listener
+    blocks = [e for e in spec_examples(SPEC.read_text(encoding="utf-8"))
+              if e.table is None and e.name == f"{heading} (block)"]
+    assert blocks
+    for block in blocks:
+        mim = ('[general]\nhosts = ["localhost"]\n[[listen.service]]\nport = 8888\n'
+               'password = "s"\n' + block.toml())
+        result = import_mongooseim(mim)
+        assert result.problems == [], result.problems
+        source = tomlkit.parse(mim).unwrap()
+        ours = tomlkit.parse(result.text).unwrap()
+        if "mod_muc" in source.get("modules", {}):
+            assert ours["modules"]["mod_muc"] == source["modules"]["mod_muc"]
+        for name, pool in source.get("outgoing_pools", {}).get("http", {}).items():
+            if name == source.get("modules", {}).get("mod_muc", {}).get("http_auth_pool"):
+                assert ours["outgoing_pools"]["http"][name] == pool
