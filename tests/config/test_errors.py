@@ -168,8 +168,8 @@ def test_unknown_outgoing_pool_type():
     ('[general]\nhosts = ["localhost"]\nloglevel = @', 3, None),
 ])
 def test_bad_toml_reports_file_line_and_what(text, line, named):
-    """What RayMUC promises: the file, the line, a column, and the repeated key or the bad
-    character. The column and the wording are tomlkit's and vary between its releases."""
+    """What RayMUC promises: the file, the line, a column, and a repeated key's name. The
+    column and the wording are tomlkit's and vary between its releases."""
     with pytest.raises(ConfigError) as e:
         parse_config(text, source="test.toml")
     assert e.value.key is None
