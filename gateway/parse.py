@@ -29,8 +29,8 @@ from actors.core.errors import XmppError
 from actors.core.jid import JID, JidError
 
 from .parse_common import (
-    COUNT, Bad, Stanza, child_text, domain_of, error_condition, find_child, form_type_of,
-    is_reserved, parse_address, parse_form,
+    COUNT, MAX_DEPTH, Bad, Stanza, child_text, domain_of, error_condition, find_child,
+    form_type_of, is_reserved, parse_address, parse_form, too_deep,
 )
 from .parse_iq import (
     PageRequest, ServiceDiscoInfo, ServiceDiscoItems, ServiceIq, ServiceMessage, ServicePing,
@@ -105,6 +105,9 @@ def parse_stanza(elem: Element) -> Parsed:
         sender = JID.parse(raw_from).full
     except JidError:
         return fail("jid-malformed", "Malformed 'from' address", to.full, to.bare, room, service)
+    if too_deep(elem):
+        return fail("policy-violation", f"Elements nested more than {MAX_DEPTH} levels deep",
+                    to.full, to.bare, room, service)
     st = Stanza(elem, ns, kind, stype, sid, sender, to.bare, to.resource)
     try:
         if service:

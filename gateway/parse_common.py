@@ -18,6 +18,9 @@ from .xml import (
 
 FORM_TYPES = frozenset({"form", "submit", "cancel", "result"})
 COUNT = re.compile(r"\s*[0-9]{1,18}\s*")     # ASCII digits only; 18 keeps int() cheap
+# Elements nested deeper than this (the stanza is level 1) are refused: no XMPP payload
+# needs them, and every later walk of a kept payload would pay for them
+MAX_DEPTH = 32
 
 
 class Bad(Exception):
@@ -71,6 +74,17 @@ def parse_form(x: Element) -> c.Form:
 
 
 # Element helpers ---------------------------------------------------------------
+
+def too_deep(elem: Element, limit: int = MAX_DEPTH) -> bool:
+    """Whether any element lies more than `limit` levels down (walked without recursion)."""
+    stack = [(elem, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node)
+    return False
+
 
 def find_child(elem: Element, ns: str, name: str) -> Element | None:
     return elem.find(f"{{{ns}}}{name}")
