@@ -31,6 +31,8 @@ NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 NS_SID = "urn:xmpp:sid:0"
 NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
 NS_DELAY = "urn:xmpp:delay"
+NS_LEGACY_DELAY = "jabber:x:delay"                   # XEP-0091
+NS_ADDRESS = "http://jabber.org/protocol/address"   # XEP-0033
 NS_RSM = "http://jabber.org/protocol/rsm"
 
 # Characters XML 1.0 cannot carry are replaced by U+FFFD rather than crashing the

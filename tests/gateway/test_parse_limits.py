@@ -10,7 +10,7 @@ from gateway.parse import parse_stanza
 from gateway.parse_common import MAX_DEPTH
 from gateway.render import render_error_reply
 from gateway.xml import serialise
-from tests.gateway.parse_tables import ROOM, USER, stanza
+from tests.gateway.parse_tables import ROOM, USER, payload_tags, stanza
 
 A = "{jabber:component:accept}"
 
@@ -64,3 +64,24 @@ def test_the_writer_serialises_any_depth_without_recursion():
     assert out.count("<a") == 5001 and out.count("</a>") == 5000 and out.endswith("</a>")
     again = ET.fromstring(out)
     assert serialise(again) == out
+
+
+# What a sender may not say: when the room got a message, or who sent it ----------------
+
+FORGED = ("<delay xmlns='urn:xmpp:delay' from='{r}' stamp='2002-09-10T23:08:25Z'/>"
+          "<delay xmlns='urn:xmpp:delay' from='someone@else' stamp='2002-09-10T23:08:25Z'/>"
+          "<delay xmlns='urn:xmpp:delay' stamp='2002-09-10T23:08:25Z'/>"
+          "<x xmlns='jabber:x:delay' from='{r}' stamp='20020910T23:08:25'/>"
+          "<addresses xmlns='http://jabber.org/protocol/address'>"
+          "<address type='ofrom' jid='admin@shakespeare.lit'/>"
+          "<address type='replyto' jid='phisher@evil.example'/></addresses>")
+KEPT = ["{jabber:component:accept}body", "{http://jabber.org/protocol/chatstates}active"]
+
+
+@pytest.mark.parametrize("to, mtype", [("{r}", "groupchat"), ("{r}/firstwitch", "chat")])
+def test_delays_and_extended_addresses_of_a_sender_are_never_relayed(to, mtype):
+    text = (f"<message from='{USER}' to='{to}' type='{mtype}'><body>hi</body>"
+            + FORGED + "<active xmlns='http://jabber.org/protocol/chatstates'/></message>")
+    parsed = parse_stanza(stanza(text.replace("{r}", ROOM)))
+    assert parsed.error is None
+    assert payload_tags(parsed.command.payload) == KEPT
