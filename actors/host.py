@@ -199,7 +199,7 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
         if room is None:
             return None
         return {"jid": room.jid, "version": room.version, "locked": room.locked,
-                "config": room.config.as_dict(),
+                "config": room.config.shown(),      # printed by `raymuc room`
                 "affiliations": {j: a.value for j, a in room.affiliations.items()},
                 "subject": room.subject,
                 "occupants": [{"nick": o.nick, "jid": o.jid, "role": o.role.value,

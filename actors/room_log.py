@@ -18,6 +18,7 @@ that produced the events, in the room's order. A file-system error is logged (at
 most once a minute per room) and the room goes on."""
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import os
@@ -34,6 +35,10 @@ _ERROR_EVERY = 60.0
 _LINK = re.compile(r"""(?:(?:https?|ftp)://|(?:mailto|xmpp):)[^\s<>"'\])}]+""")
 _CONFIG_NOTES = {"170": "logging enabled", "171": "logging disabled",
                  "172": "the room is now non-anonymous", "173": "the room is now semi-anonymous"}
+_LINE_BREAKS = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+NAME_MAX = 255      # bytes in one file name on the common file systems (ext4, xfs, btrfs)
+_HASHED = 40        # hex digits of the sha256 that stands for the rest of a long name
 _EXISTENCE = {"created": "Chatroom is created", "started": "Chatroom is started",
               "stopped": "Chatroom is stopped", "destroyed": "Chatroom is destroyed"}
 
@@ -81,7 +86,14 @@ class RoomLog:
     def _room_dir(self, room_jid: str) -> str:
         name = room_jid if self.s.dirname == "room_jid" else room_jid.partition("@")[0]
         safe = quote(name, safe="@.-_+!$*,;=~")
-        return "%2E" + safe[1:] if safe.startswith(".") else safe    # never "." or ".."
+        safe = "%2E" + safe[1:] if safe.startswith(".") else safe    # never "." or ".."
+        if len(safe) <= NAME_MAX:       # quote's output is ASCII: characters are bytes
+            return safe
+        head = safe[:NAME_MAX - _HASHED - 1]
+        cut = head.rfind("%", len(head) - 2)
+        if cut >= 0:                    # don't split a %XX escape
+            head = head[:cut]
+        return f"{head}^{hashlib.sha256(name.encode()).hexdigest()[:_HASHED]}"
 
     def _day_file(self, day: datetime) -> str:
         ext = "html" if self.s.file_format == "html" else "txt"
@@ -116,8 +128,7 @@ class RoomLog:
     def line(self, e: LogEvent, day: datetime, when: float) -> str:
         stamp = f"{day:%H:%M:%S}"
         if self.s.file_format != "html":
-            text = self._plain(e).replace("\n", "\n    ")
-            return f"[{stamp}] {text}\n"
+            return f"[{stamp}] {plain_line(self._plain(e))}\n"
         anchor = f"{stamp}.{int(when * 1_000_000) % 1_000_000:06d}"
         css, text = self._html(e)
         return (f'<a id="{anchor}" href="#{anchor}" class="ts">[{stamp}]</a> '
@@ -191,6 +202,12 @@ class RoomLog:
                          f"{self._rich(room.subject)}</div>")
         lines.append(f'<a class="ts">GMT{hours:+d}</a><br/>')
         return "\n".join(lines) + "\n"
+
+
+def plain_line(text: str) -> str:
+    """One event as one plain-text line: line breaks start indented continuation lines,
+    other control characters (tab aside) become U+FFFD."""
+    return _CONTROLS.sub("\ufffd", _LINE_BREAKS.sub("\n    ", text))
 
 
 # events whose text (a reason, the subject) follows "<what happened>: "

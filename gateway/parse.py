@@ -9,6 +9,8 @@ the outgoing stanza) and what is stripped:
 - always stripped, since only the room may generate them (XEP-0045 §17.2,
   XEP-0421, XEP-0359, XEP-0203): muc#user <x/>, <occupant-id/>, <stanza-id/>
   whose by= is the room, <delay/> whose from= is the room;
+- message: also every <delay/>, jabber:x:delay and XEP-0033 <addresses/>, so a sender
+  can't fake when the room received a message or who sent it;
 - presence: also the MUC <x/> (read into muc/password/history) and <status/>
   (read into `status`; the renderer writes it from the effect);
 - message to the room itself: <subject/> is never in the payload; it travels in
@@ -29,8 +31,8 @@ from actors.core.errors import XmppError
 from actors.core.jid import JID, JidError
 
 from .parse_common import (
-    COUNT, Bad, Stanza, child_text, domain_of, error_condition, find_child, form_type_of,
-    is_reserved, parse_address, parse_form,
+    COUNT, MAX_DEPTH, Bad, Stanza, child_text, domain_of, error_condition, find_child,
+    form_type_of, is_message_envelope, is_reserved, parse_address, parse_form, too_deep,
 )
 from .parse_iq import (
     PageRequest, ServiceDiscoInfo, ServiceDiscoItems, ServiceIq, ServiceMessage, ServicePing,
@@ -105,6 +107,9 @@ def parse_stanza(elem: Element) -> Parsed:
         sender = JID.parse(raw_from).full
     except JidError:
         return fail("jid-malformed", "Malformed 'from' address", to.full, to.bare, room, service)
+    if too_deep(elem):
+        return fail("policy-violation", f"Elements nested more than {MAX_DEPTH} levels deep",
+                    to.full, to.bare, room, service)
     st = Stanza(elem, ns, kind, stype, sid, sender, to.bare, to.resource)
     try:
         if service:
@@ -214,7 +219,7 @@ def _message(st: Stanza):
             continue
         elif cns == NS_DATA and name == "x" and form_x is None:
             form_x = child
-        elif is_reserved(cns, name, child, st.to):
+        elif is_reserved(cns, name, child, st.to) or is_message_envelope(cns, name):
             continue
         payload.append(serialise(child, st.ns))
     if not st.nick:

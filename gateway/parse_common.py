@@ -12,12 +12,15 @@ from actors.core.errors import XmppError
 from actors.core.jid import JID, JidError
 
 from .xml import (
-    NS_DATA, NS_DELAY, NS_MUC_USER, NS_OCCUPANT_ID, NS_SID, NS_STANZAS, STANZA_NAMESPACES,
-    split_tag,
+    NS_ADDRESS, NS_DATA, NS_DELAY, NS_LEGACY_DELAY, NS_MUC_USER, NS_OCCUPANT_ID, NS_SID,
+    NS_STANZAS, STANZA_NAMESPACES, split_tag,
 )
 
 FORM_TYPES = frozenset({"form", "submit", "cancel", "result"})
 COUNT = re.compile(r"\s*[0-9]{1,18}\s*")     # ASCII digits only; 18 keeps int() cheap
+# Elements nested deeper than this (the stanza is level 1) are refused: no XMPP payload
+# needs them, and every later walk of a kept payload would pay for them
+MAX_DEPTH = 32
 
 
 class Bad(Exception):
@@ -71,6 +74,17 @@ def parse_form(x: Element) -> c.Form:
 
 
 # Element helpers ---------------------------------------------------------------
+
+def too_deep(elem: Element, limit: int = MAX_DEPTH) -> bool:
+    """Whether any element lies more than `limit` levels down (walked without recursion)."""
+    stack = [(elem, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node)
+    return False
+
 
 def find_child(elem: Element, ns: str, name: str) -> Element | None:
     return elem.find(f"{{{ns}}}{name}")
@@ -126,6 +140,15 @@ def is_reserved(ns: str, name: str, child: Element, room: str) -> bool:
     if ns == NS_DELAY and name == "delay":
         return _is_room(child.get("from"), room)
     return False
+
+
+def is_message_envelope(ns: str, name: str) -> bool:
+    """In a message the room relays, what only the room may say: when it was sent (any
+    XEP-0203 <delay/>, whoever it names, and XEP-0091's jabber:x:delay; the room adds its
+    own to history) and from or to whom (XEP-0033 <addresses/>: ofrom, replyto, ...; the
+    room is the sender of what it relays, never a multicast service)."""
+    return ((ns == NS_DELAY and name == "delay") or (ns == NS_LEGACY_DELAY and name == "x")
+            or (ns == NS_ADDRESS and name == "addresses"))
 
 
 def error_condition(elem: Element) -> str:

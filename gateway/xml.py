@@ -31,6 +31,8 @@ NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 NS_SID = "urn:xmpp:sid:0"
 NS_OCCUPANT_ID = "urn:xmpp:occupant-id:0"
 NS_DELAY = "urn:xmpp:delay"
+NS_LEGACY_DELAY = "jabber:x:delay"                   # XEP-0091
+NS_ADDRESS = "http://jabber.org/protocol/address"   # XEP-0033
 NS_RSM = "http://jabber.org/protocol/rsm"
 
 # Characters XML 1.0 cannot carry are replaced by U+FFFD rather than crashing the
@@ -75,15 +77,39 @@ def _same_ns(a: str, b: str) -> bool:
 def serialise(elem: Element, inherited_ns: str = STANZA_NS) -> str:
     """Serialise `elem` (without its tail) for embedding where `inherited_ns` is the
     default namespace in scope. Stanza-namespace elements (show, body, ...) get no
-    xmlns, so they take the namespace of whatever stanza they are written into."""
+    xmlns, so they take the namespace of whatever stanza they are written into.
+
+    Iterative, not recursive: however deep the tree, it never hits the recursion limit
+    (the parser refuses deep stanzas, but nothing here relies on it)."""
     out: list[str] = []
-    _write(elem, inherited_ns, out)
+    # each item: an element to open with the default namespace in scope, or text to write
+    stack: list[tuple[Element, str] | str] = [(elem, inherited_ns)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node, default_ns = item
+        if not isinstance(node.tag, str):       # comments and processing instructions
+            continue
+        default_ns, name = _open_tag(node, default_ns, out)
+        if not node.text and len(node) == 0:
+            out.append("/>")
+            continue
+        out.append(">")
+        if node.text:
+            out.append(escape_text(node.text))
+        stack.append(f"</{name}>")
+        for child in reversed(node):
+            if child.tail:
+                stack.append(escape_text(child.tail))
+            stack.append((child, default_ns))
     return "".join(out)
 
 
-def _write(elem: Element, default_ns: str, out: list[str]) -> None:
-    if not isinstance(elem.tag, str):       # comments and processing instructions
-        return
+def _open_tag(elem: Element, default_ns: str, out: list[str]) -> tuple[str, str]:
+    """Write '<name' and the attributes; returns the default namespace for the children
+    and the name."""
     ns, name = split_tag(elem.tag)
     out.append("<" + name)
     if not _same_ns(ns, default_ns):
@@ -101,14 +127,4 @@ def _write(elem: Element, default_ns: str, out: list[str]) -> None:
                 out.append(f" xmlns:a{prefixes}='{escape_attr(attr_ns)}'")
                 key = f"a{prefixes}:{attr_name}"
         out.append(f" {key}='{escape_attr(value)}'")
-    if not elem.text and len(elem) == 0:
-        out.append("/>")
-        return
-    out.append(">")
-    if elem.text:
-        out.append(escape_text(elem.text))
-    for child in elem:
-        _write(child, default_ns, out)
-        if child.tail:
-            out.append(escape_text(child.tail))
-    out.append(f"</{name}>")
+    return default_ns, name

@@ -14,6 +14,17 @@ log = logging.getLogger("raymuc.service")
 SESSION_FILE = "ray-session.json"
 
 
+def ensure_data_dir(path: Path) -> None:
+    """Create data_dir for the service's eyes only (0700: it holds the database, the Ray
+    session file and the metrics endpoint). An existing one is left as its owner set it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        return
+    path.chmod(0o700)       # mkdir's mode is narrowed by the umask, never widened: be exact
+
+
 def start_storage(config, stack: contextlib.ExitStack) -> str:
     if config.storage.mongo_uri != "embedded":
         return config.storage.mongo_uri
@@ -47,7 +58,7 @@ def start_ray(config, stack: contextlib.ExitStack):
 def run(config, ready=None) -> int:
     from persistence.store import RoomStore
     from raymuc import wiring
-    Path(config.storage.data_dir).mkdir(parents=True, exist_ok=True)
+    ensure_data_dir(Path(config.storage.data_dir))
     with contextlib.ExitStack() as stack:
         uri = start_storage(config, stack)
         session = start_ray(config, stack)

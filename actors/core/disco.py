@@ -41,23 +41,38 @@ def room_features(room) -> tuple[str, ...]:
     return tuple(sorted(set(feats)))
 
 
-def roominfo_form(room) -> Form:
+def may_see_details(room, sender: str) -> bool:
+    """§6.4 leaves room information to the room's privacy: a hidden or members-only room
+    shows its description, subject and occupants only to those who belong there (its
+    occupants, members, admins and owners, service administrators), not to anyone who
+    asks; its identity, features and rules stay visible to all."""
+    cfg = room.config
+    if cfg.public and not cfg.members_only:
+        return True
+    if room.occupant_of(sender) is not None:
+        return True
+    return room.effective_affiliation(bare_of(sender)).rank >= Affiliation.MEMBER.rank
+
+
+def roominfo_form(room, details: bool = True) -> Form:
     """XEP-0128 extended info (§6.4): FORM_TYPE muc#roominfo plus the roominfo hooks
-    of the features (occupants, subjectmod, maxhistoryfetch, ...)."""
+    of the features (subjectmod, maxhistoryfetch, ...); with `details`, also what is in
+    the room (description, subject, owners, the roominfo_details hooks: occupants ...)."""
     cfg = room.config
     fields: list[tuple[str, tuple[str, ...]]] = [
         ("FORM_TYPE", (ROOMINFO,)),
         ("muc#roomconfig_roomname", (room_name(room),)),
-        ("muc#roominfo_description", (cfg.description,)),
-        ("muc#roominfo_subject", (room.subject,)),
     ]
+    if details:
+        fields.append(("muc#roominfo_description", (cfg.description,)))
+        fields.append(("muc#roominfo_subject", (room.subject,)))
     if cfg.language:
         fields.append(("muc#roominfo_lang", (cfg.language,)))
-    if not cfg.anonymous:
+    if details and not cfg.anonymous:
         # owners' addresses, only where real JIDs are no secret anyway
         owners = sorted(j for j, a in room.affiliations.items() if a is Affiliation.OWNER)
         fields.append(("muc#roominfo_contactjid", tuple(owners)))
-    for hook in hooks("roominfo"):
+    for hook in hooks("roominfo") + (hooks("roominfo_details") if details else ()):
         fields.extend(hook(room))
     return Form("result", tuple(fields))
 
@@ -79,7 +94,7 @@ def handle_disco_info(room, cmd: c.DiscoInfo, env: Env, out: Outbox) -> None:
         raise Refused("item-not-found", "No such node")
     out.deliver((cmd.sender,), IqResult(cmd.id, None, DiscoInfoResult(
         (("conference", "text", room_name(room)),), room_features(room),
-        (roominfo_form(room),))))
+        (roominfo_form(room, may_see_details(room, cmd.sender)),))))
 
 
 def handle_disco_items(room, cmd: c.DiscoItems, env: Env, out: Outbox) -> None:

@@ -21,12 +21,15 @@ from .fields import RoomField
 #   validate_config(room, new_config, sender_bare)  raise Refused
 #   config_changed(room, old, new, out) -> tuple of status codes
 #   disco_features(config) -> iterable of feature vars
-#   roominfo(room) -> iterable of (var, values)
+#   roominfo(room) -> iterable of (var, values)   the room's rules, shown to anyone
+#   roominfo_details(room) -> iterable of (var, values)   what is in the room (occupants,
+#                                            ...): hidden from outsiders of a non-public
+#                                            room (disco.may_see_details)
 #   presence_broadcast(room, occupant) -> bool   False: only the occupant sees it
 HOOK_NAMES = frozenset({
     "pre_join", "join_role", "pre_nick_change", "presence_status", "pre_groupchat",
     "pre_private_message", "pre_subject", "adjust_config", "validate_config", "config_changed",
-    "disco_features", "roominfo", "presence_broadcast",
+    "disco_features", "roominfo", "roominfo_details", "presence_broadcast",
 })
 
 

@@ -3,6 +3,7 @@ the TOML schema (default_room), the muc#roomconfig form and the muc#roominfo
 form are all derived from these declarations."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -19,6 +20,20 @@ class Kind(str, Enum):
 
 class FieldValueError(ValueError):
     """A value that a field does not allow; the message says what is allowed."""
+
+
+# ASCII digits only (str.isdigit() also takes "²" or "٣", which int() refuses) and at most
+# nine of them: no room count or limit needs more, and int() of a long string is slow
+MAX_FORM_INT = 999_999_999
+_FORM_INT = re.compile(r"[0-9]{1,9}")
+
+
+def form_int(text: str, low: int) -> int:
+    """A submitted integer (surrounding whitespace allowed) between low and MAX_FORM_INT."""
+    stripped = text.strip()
+    if _FORM_INT.fullmatch(stripped) and int(stripped) >= low:
+        return int(stripped)
+    raise FieldValueError(f"an integer from {low} to {MAX_FORM_INT}")
 
 
 _FORM_TYPE = {Kind.BOOL: "boolean", Kind.TEXT: "text-single", Kind.SECRET: "text-private",
@@ -89,9 +104,10 @@ class RoomField:
                 raise FieldValueError("a single value")
             return values[0] if values else ""
         if k in (Kind.POS_INT, Kind.NONNEG_INT):
-            if len(values) == 1 and values[0].strip().lstrip("-").isdigit():
-                return self.check(int(values[0].strip()))
-            raise FieldValueError(f"an integer >= {1 if k is Kind.POS_INT else 0}")
+            low = 1 if k is Kind.POS_INT else 0
+            if len(values) == 1:
+                return form_int(values[0], low)
+            raise FieldValueError(f"an integer from {low} to {MAX_FORM_INT}")
         return self.check([v.strip() for v in values if v.strip()])
 
     def to_form(self, value: object) -> tuple[str, ...]:

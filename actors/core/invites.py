@@ -12,9 +12,13 @@ The room sends the invitation from its bare JID with <invite from=inviter's full
 JID/> and the room password, keeping the inviter's message id. It remembers who
 invited whom (transient, bounded) so a decline goes back to the inviter's full JID
 (§7.8.2 example) and the room relays declines only for invitations it sent: it
-never relays messages to arbitrary addresses for strangers."""
+never relays messages to arbitrary addresses for strangers.
+
+One message invites at most MAX_INVITES_PER_MESSAGE people (each invitation is a
+stanza the room sends), and one user at most INVITES_PER_MINUTE a minute in a room."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from . import commands as c
@@ -23,12 +27,17 @@ from .effects import DeclineOut, Invitation
 from .errors import Refused
 from .jid import bare_of
 from .outbox import Outbox
+from .recent import RecentEvents, Window
 from .roles import Affiliation, Role
 from .state import Env
 
 _ATTR = "invitations"               # transient attribute on the Room
 MAX_REMEMBERED = 1000               # outstanding invitations remembered per room
 REMEMBER_FOR = 7 * 24 * 3600.0      # seconds a decline may take
+MAX_INVITES_PER_MESSAGE = 10
+INVITES_PER_MINUTE = 30
+_RATE_ATTR = "invitations_sent"     # transient attribute on the Room: RecentEvents by inviter
+_RATE = Window(INVITES_PER_MINUTE, 60.0, max_keys=MAX_REMEMBERED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,9 @@ def handle_invite(room, cmd: c.Invite, env: Env, out: Outbox) -> None:
     occ = room.occupant_of(cmd.sender)
     if occ is None:
         raise Refused("not-acceptable", "Only occupants are allowed to send invitations")
+    if len(cmd.invitees) > MAX_INVITES_PER_MESSAGE:
+        raise Refused("policy-violation", f"At most {MAX_INVITES_PER_MESSAGE} invitations "
+                                          "per message")
     aff = room.effective_affiliation(occ.bare)
     if room.config.members_only:
         if aff.rank < Affiliation.ADMIN.rank and not room.config.allow_user_invites:
@@ -53,6 +65,7 @@ def handle_invite(room, cmd: c.Invite, env: Env, out: Outbox) -> None:
         # invitation "from" the room (a loop); occupant-JID invitations aren't supported.
         if invitee.split("/", 1)[0].rpartition("@")[2] == room.policy.service:
             raise Refused("bad-request", "Invite people by their own JID, not a room's")
+    _charge(room, occ.bare, len(cmd.invitees), env.now)
     password = room.config.password if room.config.password_protected else None
     for invitee, reason in cmd.invitees:
         bare = bare_of(invitee)
@@ -61,6 +74,14 @@ def handle_invite(room, cmd: c.Invite, env: Env, out: Outbox) -> None:
         out.deliver((invitee,), Invitation(cmd.sender, reason, password or None,
                                            cmd.continue_thread, cmd.id))
         _remember(room, bare, cmd.sender, env.now)
+
+
+def _charge(room, inviter: str, count: int, now: float) -> None:
+    sent = room.__dict__.setdefault(_RATE_ATTR, RecentEvents(_RATE))
+    if count > sent.left(inviter, now):
+        raise Refused("resource-constraint", f"At most {INVITES_PER_MINUTE} invitations a "
+                      f"minute; try again in {math.ceil(sent.retry_in(inviter, now))} s")
+    sent.add(inviter, now, count)
 
 
 def handle_decline(room, cmd: c.Decline, env: Env, out: Outbox) -> None:

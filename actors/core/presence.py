@@ -34,6 +34,7 @@ class JoinAttempt:
     external_auth: bool = False     # the password was already checked by an HTTP service
     created: bool = False           # this join creates the room (its creator)
     extra_session: bool = False     # another session of an occupant's bare JID, same nick
+    now: float = 0.0                # Env.now of the attempt (for rate limits)
 
 
 def valid_nick(nick: str) -> bool:
@@ -109,7 +110,7 @@ def _enter(room, cmd: c.Presence, env: Env, out: Outbox, external_auth: bool,
     if owner_of_nick is not None and owner_of_nick != bare:
         raise Refused("conflict", "That nickname is registered by another person")
     attempt = JoinAttempt(cmd.sender, bare, cmd.nick, cmd.password, aff, admin, external_auth,
-                          created, extra_session=holder is not None)
+                          created, extra_session=holder is not None, now=env.now)
     for hook in hooks("pre_join"):      # a new session passes them too (e.g. the password)
         hook(room, attempt)
     if holder is not None:

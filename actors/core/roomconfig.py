@@ -4,6 +4,9 @@ from __future__ import annotations
 from typing import Mapping
 
 from .features.registry import FIELDS
+from .fields import Kind
+
+SHOWN_SECRET = "********"
 
 
 class RoomConfig:
@@ -39,3 +42,9 @@ class RoomConfig:
 
     def as_dict(self) -> dict[str, object]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self._values.items()}
+
+    def shown(self) -> dict[str, object]:
+        """as_dict for people to read (admin tools): secret fields, such as the room
+        password, masked when set."""
+        return {k: SHOWN_SECRET if v and FIELDS[k].kind is Kind.SECRET else v
+                for k, v in self.as_dict().items()}

@@ -21,15 +21,18 @@ from actors.core.jid import JID
 from . import compat, model, schema
 from .checks import Invalid, expand_host, is_domain, toml_literal
 from .schema import Presence, Section
+from .secrets import masked
 
 
 class ConfigError(Exception):
     """A configuration the service refuses. `key` is the dotted path of the offending
     option (None for file-level problems), `value` what was written (None when missing),
-    `allowed` what would be accepted."""
+    `allowed` what would be accepted. Secrets in `value` are masked (secrets.masked):
+    neither the message nor the attribute ever holds them."""
 
     def __init__(self, source: str, key: str | None, value: object, allowed: str | None,
                  problem: str | None = None):
+        value = masked(key, value)
         self.source, self.key, self.value, self.allowed = source, key, value, allowed
         if problem is not None:
             where = f"{key}: " if key else ""

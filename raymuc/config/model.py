@@ -6,7 +6,6 @@ hibernated_room_check_interval, hibernated_room_timeout). Paths are absolute.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -15,8 +14,7 @@ from actors.core.access import AccessRules
 
 from . import schema
 from .checks import expand_host
-
-SECRET_MASK = "********"
+from .secrets import SECRET_MASK, URI_OPTIONS, mask_uri
 
 
 class FrozenMap(Mapping):
@@ -204,10 +202,6 @@ class Config:
         return _ToToml(hide_secrets).config(self)
 
 
-_URI_OPTIONS = ("mongo_uri", "host")   # storage.mongo_uri, outgoing_pools.http.*.connection.host
-_URI_PASSWORD = re.compile(r"^([a-z+]+://[^:@/]*:)([^@/]*)(@)", re.IGNORECASE)
-
-
 class _ToToml:
     def __init__(self, hide: bool):
         self.hide = hide
@@ -220,8 +214,8 @@ class _ToToml:
                 continue
             if self.hide and opt.secret and value != "":
                 value = SECRET_MASK
-            elif self.hide and opt.name in _URI_OPTIONS and isinstance(value, str):
-                value = _URI_PASSWORD.sub(lambda m: m.group(1) + SECRET_MASK + m.group(3), value)
+            elif self.hide and opt.name in URI_OPTIONS and isinstance(value, str):
+                value = mask_uri(value)
             out[opt.name] = value
         return out
 

@@ -10,7 +10,9 @@ Every option below is checked when the file is loaded; an unknown key, a wrong t
 out-of-range value stops the service with the key, the value and what is allowed.
 `"infinity"` is accepted only where listed. Sections marked *optional* switch a feature
 on by being present; the others may be left out to take every default.
-`raymuc check-config FILE` prints the effective configuration (secrets masked).
+`raymuc check-config FILE` prints the effective configuration (secrets masked, and in URIs the
+password, a userinfo without one, and query values other than well-known harmless options
+such as replicaSet); configuration errors mask them too.
 """
 
 

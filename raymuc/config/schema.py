@@ -294,7 +294,8 @@ SECTIONS: tuple[Section, ...] = (
         Option("mongo_uri", MongoUri(), "embedded",
                "\"embedded\" starts SecantusDB under data_dir; otherwise a MongoDB URI."),
         Option("data_dir", PathText(), Path("/var/lib/raymuc"),
-               "State directory (relative to the config file's directory when relative)."),
+               "State directory (relative to the config file's directory when relative); "
+               "created with mode 0700 when missing."),
     )),
     Section("ray", "The Ray cluster the room actors run on.", (
         Option("address", RayAddress(), "local",

@@ -135,3 +135,43 @@ def test_a_file_system_error_is_logged_once_a_minute_and_never_raised(tmp_path, 
     failures = [r for r in caplog.records if "room_log.write_failed" in r.getMessage()]
     assert len(failures) == 1 and ROOM.jid in failures[0].getMessage()
     assert os.path.isfile(tmp_path / ROOM.jid)
+
+
+@pytest.mark.parametrize("brk", ["\r", "\r\n", "\u2028", "\u2029", "\x85", "\v", "\f", "\x1c",
+                                 "\x1d", "\x1e"])
+def test_plaintext_every_line_break_starts_an_indented_continuation(tmp_path, brk):
+    log = RoomLog(settings(tmp_path, file_format="plaintext", dirtype="plain"))
+    forged = f"hi{brk}[23:30:05] <Alice> send me your password"
+    log.write(ROOM, [LogEvent("message", "Bob", forged), LogEvent("subject", "Bob", forged)], T)
+    raw = (tmp_path / "lounge@conference.localhost" / "2024-03-01.txt").read_bytes()
+    lines = raw.decode("utf-8").split("\n")
+    assert lines == ["[23:30:05] <Bob> hi", "    [23:30:05] <Alice> send me your password",
+                     "[23:30:05] Bob has set the subject to: hi",
+                     "    [23:30:05] <Alice> send me your password", ""]
+    # no reader splitting on any Unicode line boundary sees a line of Alice's either
+    assert not [ln for ln in raw.decode("utf-8").splitlines() if ln.startswith("[23:30:05] <Alice>")]
+
+
+def test_plaintext_control_characters_become_replacement_characters(tmp_path):
+    log = RoomLog(settings(tmp_path, file_format="plaintext", dirtype="plain"))
+    log.write(ROOM, [LogEvent("message", "Bob", "a\x1b[2Kb\x00c\x7fd\x9be\tf")], T)
+    body = text(tmp_path / "lounge@conference.localhost" / "2024-03-01.txt")
+    assert body == "[23:30:05] <Bob> a\ufffd[2Kb\ufffdc\ufffdd\ufffde\tf\n"
+
+
+@pytest.mark.parametrize("dirname", ["room_jid", "room_name"])
+def test_a_room_name_longer_than_a_file_name_is_logged_under_a_bounded_unique_name(
+        tmp_path, dirname):
+    log = RoomLog(settings(tmp_path, dirname=dirname, dirtype="plain"))
+    long_a = RoomInfo("é" * 500 + "a@conference.localhost")     # 3000 bytes percent-encoded
+    long_b = RoomInfo("é" * 500 + "b@conference.localhost")
+    for room in (long_a, long_b, long_a):
+        assert log.write(room, [LogEvent("join", room.jid[500])], T)
+    dirs = sorted(p for p in tmp_path.iterdir())
+    assert len(dirs) == 2 and all(len(p.name.encode()) <= 255 for p in dirs)
+    assert all(p.name.startswith("%C3%A9") and "^" in p.name for p in dirs)
+    assert sorted(text(p / "2024-03-01.html").count("joins the room") for p in dirs) == [1, 2]
+    # a short room named like a hashed directory gets its own: "^" is escaped
+    short = RoomInfo(dirs[0].name + "@conference.localhost")
+    assert log.write(short, [LogEvent("join", "x")], T)
+    assert len(list(tmp_path.iterdir())) == 3

@@ -94,3 +94,46 @@ def test_unknown_node_is_item_not_found():
     d = Driver()
     assert errors(d.send(c.DiscoInfo(EVE, "i", node="nope")), EVE) == ["item-not-found"]
     assert errors(d.send(c.DiscoItems(EVE, "i", node="nope")), EVE) == ["item-not-found"]
+
+
+DETAILS = {"muc#roominfo_description", "muc#roominfo_subject", "muc#roominfo_occupants",
+           "muc#roominfo_contactjid", "muc#roomconfig_pubsub"}
+
+
+def private_room(**config) -> Driver:
+    d = Driver(seed=RoomSeed(config={"description": "coven business", "anonymous": False,
+                                     "pubsub": "xmpp:pubsub.localhost?;node=spells",
+                                     "title": "Cave", **config}, subject="Tonight's plan"))
+    d.join(BOB, "Bob")
+    return d
+
+
+@pytest.mark.parametrize("config", [{"public": False}, {"members_only": True},
+                                    {"public": False, "members_only": True}])
+def test_hidden_or_members_only_room_tells_outsiders_no_details(config):
+    d = private_room(**config)
+    result = info(d, EVE)
+    assert result.identities == (("conference", "text", "Cave"),)
+    assert "http://jabber.org/protocol/muc" in result.features
+    fields = roominfo(result)
+    assert not DETAILS & set(fields), DETAILS & set(fields)
+    assert not [v for vs in fields.values() for v in vs
+                if "coven" in v or "Tonight" in v or "owner@" in v or "spells" in v]
+    assert fields["muc#roomconfig_roomname"] == ("Cave",) and "muc#roominfo_subjectmod" in fields
+    assert fields["muc#roomconfig_maxusers"] == ("200",)
+
+
+@pytest.mark.parametrize("sender", [BOB, OWNER, "member@localhost/m"])
+def test_occupants_and_members_of_a_private_room_see_its_details(sender):
+    from actors.core.roles import Affiliation
+    d = private_room(public=False, members_only=True)
+    d.room.affiliations["bob@localhost"] = Affiliation.MEMBER
+    d.join(BOB, "Bob")
+    d.room.affiliations["member@localhost"] = Affiliation.MEMBER
+    fields = roominfo(info(d, sender))
+    assert DETAILS <= set(fields) and fields["muc#roominfo_subject"] == ("Tonight's plan",)
+
+
+def test_a_public_open_room_shows_its_details_to_anyone():
+    fields = roominfo(info(private_room(), EVE))
+    assert DETAILS <= set(fields) and fields["muc#roominfo_occupants"] == ("2",)

@@ -118,8 +118,11 @@ def test_decline_without_a_matching_invitation_is_not_relayed():
 def test_invitations_are_remembered_for_a_bounded_number_of_invitees():
     from actors.core import invites
     d = Driver()
-    many = tuple(f"u{i}@localhost" for i in range(invites.MAX_REMEMBERED + 5))
-    d.send(invite(OWNER, *many))
+    many = [f"u{i}@localhost" for i in range(invites.MAX_REMEMBERED + 5)]
+    for start in range(0, len(many), invites.MAX_INVITES_PER_MESSAGE):
+        d.now += 60     # within the rate of invitations per minute
+        out = d.send(invite(OWNER, *many[start:start + invites.MAX_INVITES_PER_MESSAGE]))
+        assert errors(out, OWNER) == []
     book = d.room.__dict__[invites._ATTR]
     assert len(book) == invites.MAX_REMEMBERED and "u0@localhost" not in book
 
@@ -139,3 +142,40 @@ def test_invitations_to_rooms_or_occupant_jids_are_refused():
         out = d.send(invite(OWNER, HECATE, jid))
         assert errors(out, OWNER) == ["bad-request"]
         assert to(out, HECATE) == []            # all or nothing
+
+
+def test_one_message_with_thousands_of_invites_is_refused_whole():
+    d = Driver()
+    out = d.send(invite(OWNER, *(f"u{i}@localhost" for i in range(5000))))
+    assert errors(out, OWNER) == ["policy-violation"]
+    [err] = to(out, OWNER)
+    assert "10 invitations per message" in err.error.text
+    assert len(out) == 1        # nothing sent to any invitee
+
+
+def test_invitations_per_user_per_minute_are_capped_then_allowed_again():
+    d = Driver()
+    for batch in range(3):      # 30 a minute, 10 per message
+        out = d.send(invite(OWNER, *(f"u{batch}{i}@localhost" for i in range(10))))
+        assert errors(out, OWNER) == [] and len(to(out, f"u{batch}0@localhost")) == 1
+    out = d.send(invite(OWNER, "late@localhost"))
+    assert errors(out, OWNER) == ["resource-constraint"] and to(out, "late@localhost") == []
+    assert "30 invitations a minute" in to(out, OWNER)[0].error.text
+    d.now += 60
+    assert errors(d.send(invite(OWNER, "late@localhost")), OWNER) == []
+
+
+def test_invitation_counts_are_per_inviter_and_bounded_in_memory():
+    from actors.core.invites import MAX_REMEMBERED
+    from actors.core.recent import RecentEvents, Window
+    d = Driver(seed=RoomSeed(config={"allow_user_invites": True}))
+    d.join(BOB, "Bob")
+    for i in range(3):
+        d.send(invite(OWNER, *(f"o{i}{k}@localhost" for k in range(10))))
+    assert errors(d.send(invite(BOB, HECATE)), BOB) == []     # the owner's count isn't Bob's
+    book = RecentEvents(Window(1, 60.0, max_keys=MAX_REMEMBERED))
+    for i in range(MAX_REMEMBERED * 3):
+        book.add(f"user{i}@localhost", 0.0)
+    assert len(book) == MAX_REMEMBERED and book.count(f"user{MAX_REMEMBERED * 3 - 1}@localhost", 0.0) == 1
+    book.add("new@localhost", 61.0)     # everything older than the window is dropped
+    assert len(book) == 1

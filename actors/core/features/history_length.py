@@ -3,7 +3,7 @@ most the service's history_size (what it keeps). "" = the service's history_size
 so a room follows a later change of that option until an owner sets a number."""
 from ..errors import Refused
 from ..feature import feature
-from ..fields import Kind, RoomField
+from ..fields import FieldValueError, Kind, RoomField, form_int
 
 HISTORY_LENGTH = RoomField("history_length", Kind.TEXT, "",
                            "Maximum number of history messages returned by room",
@@ -19,9 +19,13 @@ def max_history(room) -> int:
 
 def _validate(room, new, sender_bare):
     value = new.history_length.strip()
-    if value and not (value.isascii() and value.isdigit()):
-        raise Refused("bad-request", "muc#maxhistoryfetch must be a non-negative integer")
-    if value and int(value) > room.policy.history_size:
+    if not value:
+        return
+    try:
+        number = form_int(value, 0)
+    except FieldValueError as exc:
+        raise Refused("bad-request", f"muc#maxhistoryfetch: expected {exc}") from None
+    if number > room.policy.history_size:
         raise Refused("not-acceptable", "muc#maxhistoryfetch can't exceed the "
                                         f"{room.policy.history_size} messages the room keeps")
 

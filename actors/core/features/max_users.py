@@ -36,9 +36,12 @@ def _adjust(room, new):
 
 
 def _roominfo(room):
-    return (("muc#roominfo_occupants", (str(room.occupant_count()),)),
-            ("muc#roomconfig_maxusers", (str(room.config.max_users),)))
+    return (("muc#roomconfig_maxusers", (str(room.config.max_users),)),)
+
+
+def _roominfo_details(room):
+    return (("muc#roominfo_occupants", (str(room.occupant_count()),)),)
 
 
 FEATURE = feature("max_users", MAX_USERS, pre_join=_pre_join, adjust_config=_adjust,
-                  roominfo=_roominfo)
+                  roominfo=_roominfo, roominfo_details=_roominfo_details)

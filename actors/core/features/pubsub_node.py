@@ -17,4 +17,5 @@ def _roominfo(room):
     return (("muc#roomconfig_pubsub", (room.config.pubsub,)),) if room.config.pubsub else ()
 
 
-FEATURE = feature("pubsub_node", PUBSUB, validate_config=_validate, roominfo=_roominfo)
+# the node is where the room's content is published: a detail, like the subject
+FEATURE = feature("pubsub_node", PUBSUB, validate_config=_validate, roominfo_details=_roominfo)
