@@ -100,6 +100,9 @@ def apply_config(room, form: c.Form, sender: str, env: Env, out: Outbox) -> None
         except FieldValueError as exc:
             raise Refused("bad-request", f"{var}: expected {exc}") from None
     new_affs = _affiliation_lists(form)
+    if new_affs is not None and Affiliation.OWNER not in _after_lists(room, new_affs).values():
+        # e.g. the only owner listed under muc#roomconfig_roomadmins alone
+        raise Refused("conflict", "A room must keep at least one owner")
     old, new = room.config, room.config.replace(**changes)
     for hook in hooks("adjust_config"):
         new = hook(room, new)
@@ -146,6 +149,17 @@ def _bare_jid(value: str) -> str:
         return JID.parse(value.strip()).bare
     except JidError:
         raise Refused("jid-malformed", f"Not a JID: {value.strip()!r}") from None
+
+
+def _after_lists(room, lists) -> dict:
+    """The affiliations _apply_affiliation_lists would leave, without applying them."""
+    affs = dict(room.affiliations)
+    for aff, jids in lists.items():
+        for bare, current in list(affs.items()):
+            if current is aff and bare not in jids:
+                affs[bare] = Affiliation.NONE
+        affs.update(dict.fromkeys(jids, aff))
+    return affs
 
 
 def _apply_affiliation_lists(room, lists, out: Outbox) -> None:
