@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
-export RAYMUC_FUZZ_EXAMPLES="${1:-100000}"
+export RAYMUC_FUZZ_PROFILE=long RAYMUC_FUZZ_EXAMPLES="${1:-100000}"
 exec .venv/bin/python -m pytest -q -p no:cacheprovider -o timeout=0 -m fuzz \
-    tests/core/test_fuzz.py --hypothesis-profile=long --hypothesis-show-statistics
+    tests/core/test_fuzz.py --hypothesis-show-statistics

@@ -8,7 +8,8 @@ from a small cast of users, and after every command the invariants below.
   members-only rooms hold members and above, an occupant's affiliation is the room's.
 - Every command gets at most one reply (one error or one IQ result) addressed to it.
 
-CI runs the `ci` profile (bounded); `bash bench/fuzz.sh` runs 100,000 sequences."""
+CI runs the `ci` profile (bounded); `bash bench/fuzz.sh` runs the `long` one, 100,000
+sequences (RAYMUC_FUZZ_PROFILE, RAYMUC_FUZZ_EXAMPLES)."""
 from __future__ import annotations
 
 import os
@@ -39,7 +40,7 @@ settings.register_profile("ci", max_examples=300, deadline=None,
 settings.register_profile("long", max_examples=int(os.environ.get("RAYMUC_FUZZ_EXAMPLES", 100_000)),
                           deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("ci")
+settings.load_profile(os.environ.get("RAYMUC_FUZZ_PROFILE", "ci"))
 
 users = st.sampled_from(USERS)
 nicks = st.sampled_from(NICKS)
