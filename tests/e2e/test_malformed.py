@@ -8,9 +8,8 @@ import secrets
 
 import pytest
 
-from tests.e2e.muc import NS_MUC, ROOM_DOMAIN, create_instant, error_condition, groupchat_from, \
-    join, owner_submit, say, field
-from tests.e2e.muc_flow import iq
+from tests.e2e.muc import ROOM_DOMAIN, create_instant, error_condition, field, groupchat_from, \
+    join, owner_submit, say
 from tests.e2e.xmpp_clients import connected_client
 from tests.fixtures.service import raymuc_cli
 
