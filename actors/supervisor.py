@@ -110,9 +110,30 @@ class Supervisor:
 
     def reset(self, host_name: str, incarnation: str) -> int:
         with self.lock:
-            dropped = self.directory.reset(host_name, incarnation)
-        log.info("directory.host_restarted host=%s rooms_dropped=%d", host_name, dropped)
-        return dropped
+            lost = self.directory.reset(host_name, incarnation)
+        log.info("directory.host_restarted host=%s rooms_dropped=%d", host_name, len(lost))
+        self._tell_lost(lost)
+        return len(lost)
+
+    def _tell_lost(self, rooms) -> None:
+        """Rooms whose host crashed or vanished lost their occupants: each occupant session
+        gets an unavailable presence with 332 through the gateway, so that clients rejoin
+        instead of talking into a room that no longer knows them. Fire-and-forget: a lost
+        notice leaves that client as it was before this existed."""
+        from actors.core.replies import lost_state
+        from actors.placement import find_gateway
+        rooms = [r for r in rooms if r.sessions]
+        if not rooms:
+            return
+        try:
+            gateway = find_gateway(self.settings.namespace)
+            for room in rooms:
+                gateway.emit.remote(room.jid, lost_state(room.sessions))
+        except Exception as exc:
+            log.warning("directory.lost_notice_failed rooms=%d error=%s", len(rooms), exc)
+            return
+        log.warning("directory.occupants_told rooms=%d sessions=%d", len(rooms),
+                    sum(len(r.sessions) for r in rooms))
 
     # queries ---------------------------------------------------------------------
     def list_rooms(self, domain: str | None = None) -> list[RoomInfo]:
@@ -148,8 +169,9 @@ class Supervisor:
         with self.lock:
             gone = self.directory.expire()
             counts = self.directory.gauges(self.settings.host_type)
-        for holder in gone:
-            log.warning("directory.lease_expired host=%s", holder[0])
+        for holder, rooms in gone.items():
+            log.warning("directory.lease_expired host=%s rooms=%d", holder[0], len(rooms))
+            self._tell_lost(rooms)
         self.metrics.set_rooms(counts)
 
     def sweep(self) -> None:

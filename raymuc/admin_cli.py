@@ -143,7 +143,9 @@ def _print_result(result: dict) -> int:
 
 def _room_dict(info) -> dict:
     from dataclasses import asdict
-    return asdict(info)
+    # the sessions (real JIDs) are the supervisor's to tell occupants of a lost room;
+    # `raymuc room JID` shows who is inside
+    return {k: v for k, v in asdict(info).items() if k != "sessions"}
 
 
 def _yn(flag: bool) -> str:
