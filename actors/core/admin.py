@@ -14,6 +14,7 @@ from .broadcast import broadcast_presence
 from .effects import AdminListResult, IqResult, Item
 from .errors import Refused
 from .jid import bare_of
+from .nick import valid_nick
 from .outbox import Outbox
 from .presence import remove_occupant
 from .privileges import (Actor, actor_of, check_affiliation_change, check_affiliation_list,
@@ -125,6 +126,9 @@ def _plan(room, actor: Actor, item: c.AdminItem) -> RoleChange | AffiliationChan
     if reserve and aff.rank < Affiliation.MEMBER.rank:
         reserve = None                  # only members and above hold reserved nicks
     if reserve:
+        if not valid_nick(reserve):
+            raise Refused("jid-malformed", f"Not a nickname the PRECIS Nickname profile (RFC 8266) "
+                                           f"accepts: {reserve!r}")
         holder = room.nick_owner(reserve)
         if holder is not None and holder != bare:
             raise Refused("conflict", f"The nick {reserve!r} is reserved by someone else")
@@ -132,7 +136,7 @@ def _plan(room, actor: Actor, item: c.AdminItem) -> RoleChange | AffiliationChan
 
 
 def _occupant(room, nick: str):
-    occ = room.occupants.get(nick)
+    occ = room.occupant_named(nick)
     if occ is None:
         raise Refused("item-not-found", f"No occupant with the nick {nick!r}")
     return occ
@@ -148,7 +152,7 @@ def _check_batch(room, changes) -> None:
 
 
 def _apply_role(room, actor: Actor, ch: RoleChange, out: Outbox) -> None:
-    occ = room.occupants.get(ch.nick)
+    occ = room.occupant_named(ch.nick)
     if occ is None or occ.role is ch.role:      # gone or unchanged by an earlier item
         return
     if ch.role is Role.NONE:

@@ -92,10 +92,4 @@ def _keep_reason(room, bare: str, aff: Affiliation, reason: str) -> None:
 
 def set_reserved_nick(room, bare: str, nick: str | None) -> None:
     """Reserve `nick` for `bare` in this room, or drop its reservation (None or '')."""
-    nicks = dict(room.extra.get(NICKS, {}))
-    if nick:
-        nicks[bare] = nick
-    else:
-        nicks.pop(bare, None)
-    room.extra[NICKS] = nicks
-    room.changed()
+    room.reserve_nick(bare, nick)

@@ -22,8 +22,8 @@ from .affiliations import set_affiliation, set_reserved_nick
 from .effects import FormField, FormResult, IqResult
 from .errors import Refused
 from .jid import bare_of
+from .nick import valid_nick
 from .outbox import Outbox
-from .presence import valid_nick
 from .roles import Affiliation
 from .state import Env
 
@@ -69,7 +69,7 @@ def handle_register_set(room, cmd: c.RegisterSet, env: Env, out: Outbox) -> None
     if not values or len(values) != 1 or not valid_nick(values[0]):
         raise Refused("bad-request", f"{NICK_VAR} needs one valid nickname")
     nick = values[0]
-    holder = room.occupants.get(nick)
+    holder = room.occupant_named(nick)
     if (holder is not None and holder.bare != bare) or room.nick_owner(nick) not in (None, bare):
         raise Refused("conflict", "That nickname is already in use or reserved by someone else")
     # §7.10: the user learns of the success; then, if present, everyone of the membership.
