@@ -11,9 +11,7 @@ from .effects import Invitation
 from .occupant import Occupant
 from .outbox import Outbox
 from .roles import Affiliation, Role
-
-REASONS = "affiliation_reasons"
-NICKS = "nicks"
+from .state import NICKS, REASONS
 
 
 def set_affiliation(room, bare: str, aff: Affiliation, actor_nick: str | None,

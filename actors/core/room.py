@@ -8,7 +8,6 @@ import hashlib
 from types import MappingProxyType
 
 from . import commands as c
-from .affiliations import NICKS, REASONS
 from .effects import Closed, Forget, LogEvent, Persist
 from .errors import Refused, XmppError
 from .features.registry import hooks
@@ -21,7 +20,7 @@ from .policy import ServicePolicy
 from .replies import error_reply, refuse
 from .roles import Affiliation, Role
 from .roomconfig import RoomConfig
-from .state import Env, RoomSeed, RoomSnapshot
+from .state import NICKS, REASONS, Env, RoomSeed, RoomSnapshot
 
 
 class Room:
