@@ -6,11 +6,13 @@ with the room) and makes an unaffiliated user a member. Who may register:
 - outcasts never (forbidden);
 - members, admins and owners (service admins count as owners): always, to reserve
   or change their nick;
-- unaffiliated users only where membership admits nobody the room would otherwise
-  keep out or silence: not in members-only rooms (membership is what they control;
-  admins grant it, §9.3) and not where newcomers enter as visitors (registering would
-  be a way around the moderators). Elsewhere not-allowed, as §7.10 says for a
-  restricted privilege.
+- unaffiliated users only while they are in the room (an occupant: strangers who
+  never enter must not grow the stored lists),
+  and only where membership admits nobody the room would otherwise keep out or
+  silence: not in members-only rooms (membership is what they control; admins grant
+  it, §9.3) and not where newcomers enter as visitors (registering would be a way
+  around the moderators). Elsewhere not-allowed, as §7.10 says for a restricted
+  privilege.
 A nick held by another user's occupant or reserved by another user is a conflict.
 <remove/> cancels the registration: the reservation goes, and membership with it
 (admins and owners keep their affiliation); not registered -> registration-required
@@ -101,6 +103,9 @@ def _check_may_register(room, bare: str) -> None:
     if room.config.members_only:
         raise Refused("not-allowed", "Membership of this members-only room is granted by "
                                      "its admins")
+    if not any(o.bare == bare for o in room.occupants.values()):
+        raise Refused("not-allowed", "Only occupants may register with this room: enter "
+                                     "it first")
     if room.config.moderated and not room.default_role(Affiliation.NONE).has_voice:
         raise Refused("not-allowed", "Registration is closed: newcomers to this room are "
                                      "visitors until a moderator gives them voice")

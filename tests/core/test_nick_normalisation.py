@@ -82,7 +82,9 @@ def test_an_occupant_may_change_the_case_of_its_own_nick():
 
 def test_a_registered_nick_is_reserved_in_every_spelling():
     d = Driver()
+    d.join(CAROL, "Carol")
     d.send(submit(CAROL, "Thirdwitch"))
+    d.send(c.Presence(CAROL, "Carol", False))
     for nick in ("thirdwitch", "ＴＨＩＲＤＷＩＴＣＨ", "Thirdwitch "):
         assert errors(d.join(BOB, nick), BOB) == ["conflict"], nick
     assert errors(d.join(CAROL, "THIRDWITCH"), CAROL) == []
@@ -90,7 +92,9 @@ def test_a_registered_nick_is_reserved_in_every_spelling():
 
 def test_registering_another_spelling_of_a_reserved_or_present_nick_is_a_conflict():
     d = Driver()
+    d.join(CAROL, "Carol")
     d.send(submit(CAROL, "Thirdwitch"))
+    d.join(BOB, "Bob")
     assert errors(d.send(submit(BOB, "thirdWITCH")), BOB) == ["conflict"]
     assert errors(d.send(submit(BOB, "ｏｗｎｅｒ")), BOB) == ["conflict"]
     assert errors(d.send(submit(BOB, "bad\u200bnick")), BOB) == ["bad-request"]
