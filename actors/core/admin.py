@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from . import commands as c
 from .affiliations import reason_of, reveal_real_jids, set_affiliation, set_reserved_nick
 from .broadcast import broadcast_presence
+from .caps import check_room_for
 from .effects import AdminListResult, IqResult, Item
 from .errors import Refused
 from .jid import bare_of
@@ -79,6 +80,7 @@ def handle_admin_set(room, cmd: c.AdminSet, env: Env, out: Outbox) -> None:
     actor = actor_of(room, cmd.sender)
     changes = [_plan(room, actor, item) for item in cmd.items]
     _check_batch(room, changes)
+    _check_caps(room, changes)
     # §8.2: the requester learns of the success before the remaining occupants do.
     out.deliver((cmd.sender,), IqResult(cmd.id))
     for change in changes:
@@ -149,6 +151,14 @@ def _check_batch(room, changes) -> None:
         if isinstance(ch, AffiliationChange):
             (after.add if ch.affiliation is Affiliation.OWNER else after.discard)(ch.bare)
     check_owners_remain(owners, after)
+
+
+def _check_caps(room, changes) -> None:
+    affs = [ch for ch in changes if isinstance(ch, AffiliationChange)]
+    check_room_for(room, {ch.bare: ch.affiliation for ch in affs},
+                   {ch.bare: ch.reserve for ch in affs if ch.reserve is not None},
+                   {ch.bare: ch.reason if ch.affiliation is not Affiliation.NONE else ""
+                    for ch in affs})
 
 
 def _apply_role(room, actor: Actor, ch: RoleChange, out: Outbox) -> None:

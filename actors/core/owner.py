@@ -3,6 +3,7 @@ initial configuration, and destroying the room."""
 from __future__ import annotations
 
 from . import commands as c
+from .caps import check_room_for
 from .effects import DestroyNotice, FormField, FormResult, IqResult, MessageOut
 from .errors import Refused
 from .features.history_length import max_history
@@ -105,6 +106,8 @@ def apply_config(room, form: c.Form, sender: str, env: Env, out: Outbox) -> None
         new = hook(room, new)
     for hook in hooks("validate_config"):
         hook(room, new, sender_bare)
+    if new_affs is not None:
+        check_room_for(room, _list_changes(room, new_affs))
     was_locked = room.locked
     room.locked = False
     if new != old or new_affs is not None or was_locked:
@@ -146,6 +149,14 @@ def _bare_jid(value: str) -> str:
         return JID.parse(value.strip()).bare
     except JidError:
         raise Refused("jid-malformed", f"Not a JID: {value.strip()!r}") from None
+
+
+def _list_changes(room, lists) -> dict[str, Affiliation]:
+    """What _apply_affiliation_lists will change: bare JID -> new affiliation."""
+    changes = {bare: Affiliation.NONE for aff in lists
+               for bare, current in room.affiliations.items() if current is aff}
+    changes.update((bare, aff) for aff, jids in lists.items() for bare in jids)
+    return changes
 
 
 def _apply_affiliation_lists(room, lists, out: Outbox) -> None:

@@ -7,7 +7,7 @@ with the room) and makes an unaffiliated user a member. Who may register:
 - members, admins and owners (service admins count as owners): always, to reserve
   or change their nick;
 - unaffiliated users only while they are in the room (an occupant: strangers who
-  never enter must not grow the stored lists),
+  never enter must not grow the stored lists; caps.py bounds what occupants add),
   and only where membership admits nobody the room would otherwise keep out or
   silence: not in members-only rooms (membership is what they control; admins grant
   it, §9.3) and not where newcomers enter as visitors (registering would be a way
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from . import commands as c
 from .affiliations import set_affiliation, set_reserved_nick
+from .caps import check_room_for
 from .effects import FormField, FormResult, IqResult
 from .errors import Refused
 from .jid import bare_of
@@ -74,11 +75,13 @@ def handle_register_set(room, cmd: c.RegisterSet, env: Env, out: Outbox) -> None
     holder = room.occupant_named(nick)
     if (holder is not None and holder.bare != bare) or room.nick_owner(nick) not in (None, bare):
         raise Refused("conflict", "That nickname is already in use or reserved by someone else")
+    joins = room.affiliation_of(bare) is Affiliation.NONE
+    check_room_for(room, {bare: Affiliation.MEMBER} if joins else {}, {bare: nick})
     # §7.10: the user learns of the success; then, if present, everyone of the membership.
     out.deliver((cmd.sender,), IqResult(cmd.id))
     if reserved_nick(room, bare) != nick:
         set_reserved_nick(room, bare, nick)
-    if room.affiliation_of(bare) is Affiliation.NONE:
+    if joins:
         set_affiliation(room, bare, Affiliation.MEMBER, None, "", out)
 
 
