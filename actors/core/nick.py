@@ -1,15 +1,16 @@
 """Roomnicks under the PRECIS Nickname profile (RFC 8266).
 
-A nick is shown as its user chose it (it is the resource of the occupant JID the
-client addresses and expects back; XEP-0045 §7.2.3 lets a service change it only
-with status 210, which no client needs here) but compared by its NicknameCaseMapped
-form, so "Owner", "Owner ", "owner" and fullwidth "ＯWNER" are one nick for
-uniqueness, reserved nicks, nick changes and addressing an occupant. A string the
-profile refuses (controls, bidi and zero-width format characters, other default
-ignorables, unassigned code points, nothing left once spaces are mapped) is no nick:
-XEP-0045 §7.2 answers a join without a usable nick with jid-malformed. (§7.2.9's
-not-acceptable is for a nick other than a locked-down reserved one, which RayMUC
-does not enforce.)"""
+XEP-0045 (1.35.5) leaves how nick conflicts are determined to the implementation
+(§7.2.8) and asks only that nicks be valid resourceparts and never empty or invisible
+(§17.1). A nick is shown as its user chose it (it is the resource of the occupant JID
+the client addresses and expects back; §7.2.2 would let the service rewrite it only
+with status 210) but compared by its NicknameCaseMapped form, so "Owner", "Owner ",
+"owner" and fullwidth "ＯWNER" are one nick for uniqueness, reserved nicks, nick
+changes and addressing an occupant. A string the profile refuses (controls, bidi and
+zero-width format characters, other default ignorables, unassigned code points,
+nothing left once spaces are mapped) is no nick: jid-malformed, as §7.2.1 answers a
+join without one. (not-acceptable, §7.6, is for nick changes while nicks are locked
+down, which RayMUC does not do.)"""
 from __future__ import annotations
 
 from functools import lru_cache

@@ -6,13 +6,12 @@ with the room) and makes an unaffiliated user a member. Who may register:
 - outcasts never (forbidden);
 - members, admins and owners (service admins count as owners): always, to reserve
   or change their nick;
-- unaffiliated users only while they are in the room (an occupant: strangers who
-  never enter must not grow the stored lists; caps.py bounds what occupants add),
-  and only where membership admits nobody the room would otherwise keep out or
-  silence: not in members-only rooms (membership is what they control; admins grant
-  it, §9.3) and not where newcomers enter as visitors (registering would be a way
-  around the moderators). Elsewhere not-allowed, as §7.10 says for a restricted
-  privilege.
+- unaffiliated users only while in the room (strangers who never enter must not
+  grow the stored lists; caps.py bounds what occupants add), and only where
+  membership admits nobody the room would otherwise keep out or silence: not in
+  members-only rooms (membership is what they control; admins grant it, §9.3) and
+  not where newcomers enter as visitors (registering would be a way around the
+  moderators). Elsewhere not-allowed, as §7.10 says for a restricted privilege.
 A nick held by another user's occupant or reserved by another user is a conflict.
 <remove/> cancels the registration: the reservation goes, and membership with it
 (admins and owners keep their affiliation); not registered -> registration-required
