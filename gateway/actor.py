@@ -68,7 +68,8 @@ class GatewayActor:
     async def stats(self) -> dict:
         if self.gateway is None:
             return {}
-        out = dict(self.gateway.router.stats)
+        import os
+        out = {"pid": os.getpid(), **self.gateway.router.stats}   # the pid: for py-spy and faults
         if self.gateway.workers is not None:
             out["workers"] = await self.gateway.workers.stats()
             out["feed_lost"] = self.gateway.workers.lost

@@ -108,7 +108,13 @@ class RoomStore:
                 )
                 if result.matched_count == 1:
                     return
-            stored = self._stored_version(record.jid)
+            current = self._rooms.find_one({"_id": record.jid})
+            if current == doc:
+                # This very state is stored: an earlier attempt landed but its answer was
+                # lost (a timeout while the server was slow or frozen). Success, not stale:
+                # else the caller refuses a change that did take effect.
+                return
+            stored = None if current is None else current.get("version")
         log.info("store.stale_write jid=%s attempted=%d stored=%s", record.jid, record.version, stored)
         raise StaleWrite(record.jid, record.version, stored)
 
