@@ -168,7 +168,3 @@ class RoomStore:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def _stored_version(self, jid: str) -> int | None:
-        doc = self._rooms.find_one({"_id": jid}, {"version": 1})
-        return None if doc is None else doc.get("version")
