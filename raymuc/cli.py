@@ -2,34 +2,18 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
+
+from raymuc.cli_support import load_config_or_exit, setup_logging
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 
-def _load(path: str):
-    from raymuc.config import ConfigError, load_config
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        print(f"raymuc: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    except OSError as exc:
-        print(f"raymuc: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        raise SystemExit(2) from None
-
-
-def _logging(config) -> None:
-    level = getattr(config.general, "loglevel", "warning").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-
-
 def cmd_run(args) -> int:
-    config = _load(args.config)
-    _logging(config)
+    config = load_config_or_exit(args.config)
+    setup_logging(config)
     from raymuc.service import run
     return run(config)
 
