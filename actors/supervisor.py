@@ -30,6 +30,7 @@ from typing import Mapping
 
 from actors.directory import Directory, EventKind, RoomInfo
 from actors.placement import Placement
+from actors.restarts import restarted_by_ray
 
 log = logging.getLogger("raymuc.supervisor")
 
@@ -79,7 +80,7 @@ class Supervisor:
         self.sweep_stats = {"sweeps": 0, "called": 0, "deep_hibernated": 0, "refused": 0,
                             "failed": 0, "timed_out": 0, "last_sweep_seconds": 0.0}
         self.started = time.time()
-        self.restarted = _reconstructed()
+        self.restarted = restarted_by_ray()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._every, args=(settings.probe_interval,
                                                                      self.probe), daemon=True,
@@ -225,14 +226,6 @@ class Supervisor:
 def _actor_gone(exc: Exception) -> bool:
     from ray.exceptions import ActorDiedError
     return isinstance(exc, ActorDiedError)
-
-
-def _reconstructed() -> bool:
-    try:
-        import ray
-        return ray.get_runtime_context().was_current_actor_reconstructed
-    except Exception:
-        return False
 
 
 # Ray plumbing ---------------------------------------------------------------------------
