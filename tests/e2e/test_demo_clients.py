@@ -1,0 +1,160 @@
+"""The demo as a newcomer meets it (README, docs/sre.md): `raymuc demo` with its TLS Prosody,
+two real profanity clients under tmux that create, configure and talk in a room, and the
+operator side: `raymuc dashboard` (URL and token that open the dashboard), `raymuc rooms`
+printing only its answer, the driver's start lines at the default loglevel, and room actors'
+stderr free of deprecation warnings."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from raymuc.netutil import free_port
+from tests.e2e.profanity import Profanity
+
+pytestmark = pytest.mark.e2e
+
+BANNER_END = "Stop with Ctrl-C."
+ROOM = "lobby@conference.localhost"
+
+
+class Demo:
+    def __init__(self, base: Path):
+        self.base = base
+        self.port = free_port()
+        self.out = base / "demo.out"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 150.0) -> Demo:
+        with open(self.out, "wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "raymuc.cli", "demo", "--data-dir", str(self.base / "demo"),
+                 "--c2s-port", str(self.port)], stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+                start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while BANNER_END not in self.output():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"raymuc demo did not come up:\n{self.output()}")
+            time.sleep(0.3)
+        return self
+
+    def output(self) -> str:
+        return self.out.read_text(errors="replace")
+
+    def stop(self) -> int | None:
+        if self.proc is None or self.proc.poll() is not None:
+            return None if self.proc is None else self.proc.returncode
+        self.proc.send_signal(signal.SIGINT)      # Ctrl-C, as the banner says
+        try:
+            return self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            return self.proc.wait(10)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        config = self.base / "demo" / "raymuc.toml"
+        return subprocess.run([sys.executable, "-m", "raymuc.cli", *args, "--config", str(config)],
+                              capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    base = Path(tempfile.mkdtemp(prefix="rmdemo-"))
+    running = Demo(base).start()
+    yield running
+    code = running.stop()
+    assert code == 0, f"raymuc demo exited with {code}:\n{running.output()[-3000:]}"
+
+
+def test_banner_names_port_accounts_room_dashboard_and_token_command(demo):
+    out = demo.output()
+    assert f"Prosody on 127.0.0.1:{demo.port}, STARTTLS required" in out
+    assert "alice@localhost, bob@localhost, carol@localhost  (password: demo)" in out
+    assert f"Try a room  : {ROOM}" in out
+    assert re.search(r"Dashboard   : http://127\.0\.0\.1:\d+", out)
+    assert f"raymuc dashboard --config {demo.base / 'demo' / 'raymuc.toml'}" in out
+    # the start lines docs/sre.md quotes, at the demo's loglevel "warning"
+    for line in ("INFO raymuc.service ray.started dashboard=http://127.0.0.1:",
+                 "INFO raymuc.service service.supervisor_ready metrics=",
+                 "INFO raymuc.service service.ready domains=conference.localhost"):
+        assert line in out
+
+
+def test_profanity_users_create_configure_and_talk_in_a_room(demo):
+    homes = demo.base / "clients"
+    alice, bob = Profanity(homes / "alice", "a"), Profanity(homes / "bob", "b")
+    try:
+        alice.start().login("alice@localhost", "demo", demo.port)
+        bob.start().login("bob@localhost", "demo", demo.port)
+        # a server with carbons (profanity enables them at login)
+        assert "carbons" not in alice.screen()
+        alice.send(f"/join {ROOM}")
+        alice.wait_for(r"Room locked, requires configuration")
+        alice.send("/room config")
+        form = alice.wait_for(r"\[field\d+\] Make room persistent: (TRUE|FALSE)")
+        assert "Maximum number of occupants" in alice.screen()
+        assert form.group(1) == "FALSE"
+        alice.send("/form submit")
+        alice.wait_for(r"Room configuration successful")
+        bob.send(f"/join {ROOM}")
+        bob.wait_for(r"You have joined the room as bob")
+        alice.wait_for(r"(?m)^.*Participants\n.*\sbob$")     # the occupants panel
+        alice.send("hello from alice")
+        bob.wait_for(r"alice: hello from alice")
+        bob.send("hi alice, bob here")
+        alice.wait_for(r"bob: hi alice, bob here")
+        # the operator's view of it: only the answer, no Ray log lines
+        rooms = demo.cli("rooms")
+        assert rooms.returncode == 0, rooms.stderr
+        assert rooms.stdout.startswith("ROOM ") and rooms.stderr == ""
+        assert re.search(re.escape(ROOM) + r"\s+2\s+awake", rooms.stdout), rooms.stdout
+        assert "INFO" not in rooms.stdout
+    finally:
+        alice.stop()
+        bob.stop()
+    ray_logs = Path(json.loads((demo.base / "demo" / "raymuc" / "ray-session.json").read_text())
+                    ["temp_dir"]) / "ray" / "session_latest" / "logs"
+    warned = [p.name for p in ray_logs.glob("worker-*.err") if "DeprecationWarning" in p.read_text()]
+    assert warned == [], f"deprecation warnings in {warned}"
+
+
+def test_dashboard_command_gives_a_url_and_the_token_it_accepts(demo):
+    shown = demo.cli("dashboard")
+    assert shown.returncode == 0 and shown.stderr == "", shown.stderr
+    url = re.search(r"Dashboard: (http://\S+)", shown.stdout).group(1)
+    token = re.search(r"Token:\s+([0-9a-f]{64})", shown.stdout).group(1)
+    as_json = json.loads(demo.cli("dashboard", "--json").stdout)
+    assert as_json == {"url": url, "token": token}
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def status(headers: dict) -> int:
+        try:
+            with opener.open(urllib.request.Request(f"{url}/api/version", headers=headers),
+                             timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+    assert status({"Authorization": f"Bearer {token}"}) == 200
+    assert status({}) == 401
+
+
+def test_dashboard_command_without_a_running_service_says_so(tmp_path):
+    config = tmp_path / "raymuc.toml"
+    config.write_text(f'[general]\nhosts = ["localhost"]\n[storage]\nmongo_uri = "embedded"\n'
+                      f'data_dir = "{tmp_path / "data"}"\n[component]\nport = 5347\npassword = "x"\n')
+    out = subprocess.run([sys.executable, "-m", "raymuc.cli", "dashboard", "--config", str(config)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "no running service found" in out.stderr and "Traceback" not in out.stderr
