@@ -6,73 +6,28 @@ stderr free of deprecation warnings."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from raymuc.netutil import free_port
+from raymuc.demo_process import DemoProcess
 from tests.e2e.profanity import Profanity
 
 pytestmark = pytest.mark.e2e
 
-BANNER_END = "Stop with Ctrl-C."
 ROOM = "lobby@conference.localhost"
-
-
-class Demo:
-    def __init__(self, base: Path):
-        self.base = base
-        self.port = free_port()
-        self.out = base / "demo.out"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 150.0) -> Demo:
-        with open(self.out, "wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "raymuc.cli", "demo", "--data-dir", str(self.base / "demo"),
-                 "--c2s-port", str(self.port)], stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=dict(os.environ, PYTHONUNBUFFERED="1"),
-                start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while BANNER_END not in self.output():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError(f"raymuc demo did not come up:\n{self.output()}")
-            time.sleep(0.3)
-        return self
-
-    def output(self) -> str:
-        return self.out.read_text(errors="replace")
-
-    def stop(self) -> int | None:
-        if self.proc is None or self.proc.poll() is not None:
-            return None if self.proc is None else self.proc.returncode
-        self.proc.send_signal(signal.SIGINT)      # Ctrl-C, as the banner says
-        try:
-            return self.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            return self.proc.wait(10)
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
-        config = self.base / "demo" / "raymuc.toml"
-        return subprocess.run([sys.executable, "-m", "raymuc.cli", *args, "--config", str(config)],
-                              capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
 def demo():
     base = Path(tempfile.mkdtemp(prefix="rmdemo-"))
-    running = Demo(base).start()
+    running = DemoProcess(base).start()
     yield running
     code = running.stop()
     assert code == 0, f"raymuc demo exited with {code}:\n{running.output()[-3000:]}"
@@ -84,7 +39,7 @@ def test_banner_names_port_accounts_room_dashboard_and_token_command(demo):
     assert "alice@localhost, bob@localhost, carol@localhost  (password: demo)" in out
     assert f"Try a room  : {ROOM}" in out
     assert re.search(r"Dashboard   : http://127\.0\.0\.1:\d+", out)
-    assert f"raymuc dashboard --config {demo.base / 'demo' / 'raymuc.toml'}" in out
+    assert f"raymuc dashboard --config {demo.config}" in out
     # the start lines docs/sre.md quotes, at the demo's loglevel "warning"
     for line in ("INFO raymuc.service ray.started dashboard=http://127.0.0.1:",
                  "INFO raymuc.service service.supervisor_ready metrics=",
@@ -124,7 +79,7 @@ def test_profanity_users_create_configure_and_talk_in_a_room(demo):
     finally:
         alice.stop()
         bob.stop()
-    ray_logs = Path(json.loads((demo.base / "demo" / "raymuc" / "ray-session.json").read_text())
+    ray_logs = Path(json.loads((demo.data_dir / "raymuc" / "ray-session.json").read_text())
                     ["temp_dir"]) / "ray" / "session_latest" / "logs"
     warned = [p.name for p in ray_logs.glob("worker-*.err") if "DeprecationWarning" in p.read_text()]
     assert warned == [], f"deprecation warnings in {warned}"
