@@ -31,6 +31,7 @@ from typing import Mapping
 from actors.directory import Directory, EventKind, RoomInfo
 from actors.placement import Placement
 from actors.restarts import restarted_by_ray
+from actors.rooms_file import LIMIT, RoomsFile
 
 log = logging.getLogger("raymuc.supervisor")
 
@@ -75,6 +76,7 @@ class Supervisor:
         self.lock = threading.Lock()
         self.directory = Directory(settings.lease)
         self.metrics = MucMetrics(set(settings.host_types.values()), settings.prometheus)
+        self.rooms_file = RoomsFile(_ray_log_folder())
         self.handles: dict[str, object] = {}
         self.inflight: dict[object, tuple] = {}    # deep_hibernate call -> (room, holder, host)
         self.sweep_stats = {"sweeps": 0, "called": 0, "deep_hibernated": 0, "refused": 0,
@@ -145,10 +147,12 @@ class Supervisor:
                 log.exception("supervisor.round_failed work=%s", work.__name__)
 
     def probe(self) -> None:
-        """The gauges, every probe_interval (and expired host leases)."""
+        """The gauges, every probe_interval (and expired host leases, the rooms file)."""
         with self.lock:
             gone = self.directory.expire()
             counts = self.directory.gauges(self.settings.host_type)
+            rows, total = self.directory.changed_since(LIMIT), len(self.directory.rooms)
+        self.rooms_file.update(rows, total)
         for holder in gone:
             log.warning("directory.lease_expired host=%s", holder[0])
         self.metrics.set_rooms(counts)
@@ -221,6 +225,17 @@ class Supervisor:
             if handle is not None:
                 self.handles[name] = handle
         return handle
+
+
+def _ray_log_folder():
+    """This node's Ray log folder (the dashboard's Logs tab); None outside Ray. Ray has no
+    public call for it: the node object is private, hence the broad fallback."""
+    try:
+        import ray
+        from pathlib import Path
+        return Path(ray._private.worker._global_node.get_logs_dir_path())
+    except Exception:
+        return None
 
 
 def _actor_gone(exc: Exception) -> bool:

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -76,13 +77,25 @@ def test_profanity_users_create_configure_and_talk_in_a_room(demo):
         assert rooms.stdout.startswith("ROOM ") and rooms.stderr == ""
         assert re.search(re.escape(ROOM) + r"\s+2\s+awake", rooms.stdout), rooms.stdout
         assert "INFO" not in rooms.stdout
+        # the dashboard's Logs tab: the supervisor's rooms file (one probe: 15 s)
+        rooms_file = ray_logs(demo) / "raymuc-rooms.log"
+        deadline = time.monotonic() + 40
+        pattern = re.escape(ROOM) + r"\s+2\s+no\s+awake\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ"
+        while not (rooms_file.exists() and re.search(pattern, rooms_file.read_text())):
+            assert time.monotonic() < deadline, \
+                rooms_file.read_text() if rooms_file.exists() else "no rooms file"
+            time.sleep(1)
     finally:
         alice.stop()
         bob.stop()
-    ray_logs = Path(json.loads((demo.data_dir / "raymuc" / "ray-session.json").read_text())
-                    ["temp_dir"]) / "ray" / "session_latest" / "logs"
-    warned = [p.name for p in ray_logs.glob("worker-*.err") if "DeprecationWarning" in p.read_text()]
+    warned = [p.name for p in ray_logs(demo).glob("worker-*.err")
+              if "DeprecationWarning" in p.read_text()]
     assert warned == [], f"deprecation warnings in {warned}"
+
+
+def ray_logs(demo) -> Path:
+    session = json.loads((demo.data_dir / "raymuc" / "ray-session.json").read_text())
+    return Path(session["temp_dir"]) / "ray" / "session_latest" / "logs"
 
 
 def test_dashboard_command_gives_a_url_and_the_token_it_accepts(demo):
