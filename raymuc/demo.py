@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import secrets
 import socket
+import threading
 from pathlib import Path
 
 DEMO_USERS = ("alice", "bob", "carol")
 DEMO_PASSWORD = "demo"
 DOMAIN = "localhost"
 MUC = f"conference.{DOMAIN}"
+LOBBY = f"lobby@{MUC}"
 
 
 def _port_free(port: int) -> bool:
@@ -27,7 +29,7 @@ def demo(data_dir: str, c2s_port: int | None) -> int:
     from raymuc.config import parse_config
     from raymuc.democert import ensure_certificate
     from raymuc.prosody import ProsodyServer
-    from raymuc.service import SESSION_FILE, run
+    from raymuc.service import run
     base = Path(data_dir).resolve()
     base.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_hex(12)
@@ -50,13 +52,26 @@ def demo(data_dir: str, c2s_port: int | None) -> int:
         from raymuc.cli_support import setup_logging
         setup_logging(config)
 
-        def ready() -> None:
-            session = json.loads((base / "raymuc" / SESSION_FILE).read_text())
-            print(instructions(server.c2s_port, cert, session.get("dashboard_url"),
-                               config_path), flush=True)
+        def ready() -> None:     # in the service's loop: the lobby is opened beside it
+            threading.Thread(target=announce, args=(server.c2s_port, cert, base, config_path),
+                             name="demo-lobby", daemon=True).start()
         return run(config, ready=ready)
     finally:
         server.stop()
+
+
+def announce(port: int, cert: Path, base: Path, config_path: Path) -> None:
+    """Open the lobby (raymuc/demo_lobby.py), then print the banner."""
+    import asyncio
+    from raymuc.demo_lobby import open_lobby
+    from raymuc.service import SESSION_FILE
+    try:
+        asyncio.run(open_lobby(LOBBY, f"{DEMO_USERS[0]}@{DOMAIN}", DEMO_PASSWORD, port, cert))
+        lobby = ""
+    except Exception as exc:     # the demo still works: the first joiner creates the room
+        lobby = f"  (could not open the lobby in advance: {type(exc).__name__}: {exc})\n"
+    session = json.loads((base / "raymuc" / SESSION_FILE).read_text())
+    print(lobby + instructions(port, cert, session.get("dashboard_url"), config_path), flush=True)
 
 
 def instructions(port: int, cert: Path, dashboard: str | None, config_path: Path) -> str:
@@ -69,7 +84,7 @@ RayMUC demo
   XMPP server : Prosody on 127.0.0.1:{port}, STARTTLS required{where}
   Accounts    : {users}  (password: {DEMO_PASSWORD})
   MUC service : {MUC}
-  Try a room  : lobby@{MUC}
+  Try a room  : {LOBBY}  (persistent, public, owned by alice)
   Certificate : {cert}  (self-signed, made by the demo)
                 SHA-256 {fingerprint(cert)}
                 SHA-1   {fingerprint(cert, "sha1")}
@@ -77,7 +92,7 @@ RayMUC demo
                 profanity: answer '/tls always' when it asks.
                 Or trust it system-wide: cp {cert} /usr/local/share/ca-certificates/raymuc-demo.crt && update-ca-certificates
   e.g. profanity: /connect alice@{DOMAIN}{" server 127.0.0.1" + profanity_port if profanity_port else ""}
-                  /join lobby@{MUC}
+                  /join {LOBBY}
   Dashboard   : {dashboard or "(not started)"}  (Ray; it asks for a token, printed by:)
                 .venv/bin/raymuc dashboard --config {config_path}
 Stop with Ctrl-C.

@@ -22,7 +22,8 @@ from tests.e2e.profanity import Profanity
 
 pytestmark = pytest.mark.e2e
 
-ROOM = "lobby@conference.localhost"
+LOBBY = "lobby@conference.localhost"
+ROOM = "tea@conference.localhost"
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,8 @@ def test_banner_names_port_accounts_room_dashboard_and_token_command(demo):
     out = demo.output()
     assert f"Prosody on 127.0.0.1:{demo.port}, STARTTLS required" in out
     assert "alice@localhost, bob@localhost, carol@localhost  (password: demo)" in out
-    assert f"Try a room  : {ROOM}" in out
+    assert f"Try a room  : {LOBBY}  (persistent, public, owned by alice)" in out
+    assert "could not open the lobby" not in out
     assert re.search(r"Dashboard   : http://127\.0\.0\.1:\d+", out)
     assert f"raymuc dashboard --config {demo.config}" in out
     # the start lines docs/sre.md quotes, at the demo's loglevel "warning"
@@ -75,7 +77,9 @@ def test_profanity_users_create_configure_and_talk_in_a_room(demo):
         rooms = demo.cli("rooms")
         assert rooms.returncode == 0, rooms.stderr
         assert rooms.stdout.startswith("ROOM ") and rooms.stderr == ""
-        assert re.search(re.escape(ROOM) + r"\s+2\s+awake", rooms.stdout), rooms.stdout
+        assert re.search(re.escape(ROOM) + r"\s+2\s+awake\s+no", rooms.stdout), rooms.stdout
+        # the demo opened its lobby in advance
+        assert re.search(re.escape(LOBBY) + r"\s+0\s+awake\s+yes\s+yes\s+Lobby", rooms.stdout), rooms.stdout
         assert "INFO" not in rooms.stdout
         # the dashboard's Logs tab: the supervisor's rooms file (one probe: 15 s)
         rooms_file = ray_logs(demo) / "raymuc-rooms.log"
