@@ -1,12 +1,15 @@
-"""A desktop client against the demo: Gajim (Debian's 1.7) under Xvfb joins the demo's
-lobby through a XEP-0402 bookmark with autojoin, while bob (slixmpp, over the demo's TLS)
-talks in it; a screenshot of Gajim's window goes to the results. Run by bench/gui_client.sh,
-which installs what it needs; not part of CI.
+"""A desktop client against the demo: Gajim (Debian's 1.7) under Xvfb, as a newcomer meets
+it. Run by bench/gui_client.sh, which installs what it needs; not part of CI.
 
-Gajim refuses to run as root, so it runs as an unprivileged user (--user) with a profile
-made here: the account alice@localhost on the demo's port, the password saved in the
-profile, and the demo's certificate in Gajim's certificate store (what "trust this
-certificate" in Gajim's dialog does)."""
+With the demo on port 5222 (the default when free) Gajim starts with no account and its
+wizard is clicked through as README says: address alice@localhost and password only, the
+certificate page ("Add to Trusted Certificates", then Log In), Connect, the password again
+(no keyring under Xvfb). Otherwise (--port, or 5222 taken) Gajim gets a profile made here
+with the account on the demo's port and the demo's certificate in its store. Either way
+alice's XEP-0402 bookmark of the lobby (autojoin, published through the demo's PEP) makes
+Gajim join it; bob (slixmpp, over the demo's TLS) greets her; screenshots of each step go
+to the results. Clicks are at positions measured on Gajim 1.7.3 in a 1280x800 screen.
+Gajim refuses to run as root, so it runs as an unprivileged user (--user)."""
 from __future__ import annotations
 
 import argparse
@@ -16,7 +19,6 @@ import os
 import pwd
 import shutil
 import signal
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -25,6 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from raymuc.demo import port_free  # noqa: E402
+from raymuc.demo_lobby import connected_client  # noqa: E402
 from raymuc.demo_process import DemoProcess  # noqa: E402
 
 ROOM = "lobby@conference.localhost"
@@ -76,34 +80,13 @@ def as_user(user: str, home: Path, display: int) -> tuple[list[str], dict]:
     return ["runuser", "-u", user, "--"], env
 
 
-def tls_context(cert: Path) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=str(cert))     # trusts the demo's certificate
-
-
-async def publish_bookmark_and_open_room(port: int, cert: Path, timeline: dict,
-                                         gajim_started: asyncio.Event,
-                                         done: asyncio.Event) -> None:
-    """alice's XEP-0402 bookmark of the lobby (autojoin), published as alice; bob opens
-    the lobby (instant room), waits for alice's Gajim to join, and greets her."""
-    from slixmpp import ClientXMPP
-
-    async def connected(jid: str) -> ClientXMPP:
-        client = ClientXMPP(jid, "demo")
-        client.ssl_context = tls_context(cert)
-        client.enable_direct_tls = False          # the demo offers STARTTLS only
-        client.register_plugin("xep_0030")
-        client.register_plugin("xep_0045")
-        client.register_plugin("xep_0060")
-        client.register_plugin("xep_0163")
-        online = asyncio.Event()
-        client.add_event_handler("session_start", lambda _e: online.set())
-        client.connect("127.0.0.1", port)
-        await asyncio.wait_for(online.wait(), 30)
-        client.send_presence()
-        return client
-
-    alice = await connected("alice@localhost/seed")
+async def publish_bookmark_then_greet(port: int, cert: Path, timeline: dict,
+                                     bookmarked: asyncio.Event, done: asyncio.Event) -> None:
+    """alice's XEP-0402 bookmark of the lobby (autojoin), published as alice; bob then
+    waits in the lobby for alice's Gajim and greets her."""
     from slixmpp.xmlstream import ET
+    alice = await connected_client("alice@localhost/seed", "demo", port, cert,
+                                   "xep_0004", "xep_0060")
     conference = ET.fromstring(
         "<conference xmlns='urn:xmpp:bookmarks:1' autojoin='true' name='Lobby'>"
         "<nick>alice</nick></conference>")
@@ -114,24 +97,16 @@ async def publish_bookmark_and_open_room(port: int, cert: Path, timeline: dict,
     options.add_field("pubsub#access_model", value="whitelist")
     options.add_field("pubsub#max_items", value="max")
     await alice.plugin["xep_0060"].publish("alice@localhost", "urn:xmpp:bookmarks:1", id=ROOM,
-                                    payload=conference, options=options, timeout=20)
+                                           payload=conference, options=options, timeout=20)
     timeline["bookmark_published"] = time.time()
     alice.disconnect()
-
-    bob = await connected("bob@localhost/bench")
+    bob = await connected_client("bob@localhost/bench", "demo", port, cert, "xep_0045")
     presences: asyncio.Queue = asyncio.Queue()
     bob.add_event_handler(f"muc::{ROOM}::presence", presences.put_nowait)
     bob.plugin["xep_0045"].join_muc(ROOM, "bob")
-    first = await asyncio.wait_for(presences.get(), 30)
-    if "201" in str(first):                  # a new room: take the default configuration
-        form = await bob.plugin["xep_0045"].get_room_config(ROOM)
-        form["type"] = "submit"
-        await bob.plugin["xep_0045"].set_room_config(ROOM, form)
-    bob.send_message(mto=ROOM, mbody="Hello from bob: the room was opened before Gajim came",
-                     mtype="groupchat")
-    gajim_started.set()
+    bookmarked.set()
     while True:
-        presence = await asyncio.wait_for(presences.get(), 120)
+        presence = await asyncio.wait_for(presences.get(), 180)
         if presence["muc"]["nick"] == "alice" and presence["type"] != "unavailable":
             break
     timeline["gajim_joined"] = time.time()
@@ -140,10 +115,53 @@ async def publish_bookmark_and_open_room(port: int, cert: Path, timeline: dict,
     bob.disconnect()
 
 
+class Screen:
+    """The Xvfb display: clicks and typing as the Gajim user, screenshots to the results."""
+
+    def __init__(self, display: int, prefix: list[str], out: Path, timeline: dict):
+        self.display, self.prefix, self.out, self.timeline = display, prefix, out, timeline
+
+    def click(self, x: int, y: int) -> None:
+        sh(*self.prefix, "env", f"DISPLAY=:{self.display}", "xdotool", "mousemove", str(x),
+           str(y), "click", "1")
+
+    def type(self, text: str) -> None:
+        sh(*self.prefix, "env", f"DISPLAY=:{self.display}", "xdotool", "type", "--delay", "40",
+           text)
+
+    def shot(self, name: str) -> None:
+        path = self.out / name
+        sh("import", "-display", f":{self.display}", "-window", "root", str(path))
+        self.timeline.setdefault("screenshots", []).append(str(path))
+
+
+async def wizard(screen: Screen) -> None:
+    """Gajim's account wizard as README's step 2: address and password, trust, connect."""
+    await asyncio.sleep(8)                       # Gajim up, wizard shown
+    screen.click(640, 345)                       # address
+    screen.type("alice@localhost")
+    screen.click(640, 385)                       # password
+    screen.type("demo")
+    screen.click(640, 454)                       # Log In
+    await asyncio.sleep(6)
+    screen.shot("gajim-1-certificate.png")       # "Certificate Verification Failed" page
+    screen.click(552, 515)                       # Add to Trusted Certificates
+    screen.click(853, 608)                       # Log In
+    await asyncio.sleep(6)
+    screen.shot("gajim-2-account-added.png")
+    screen.click(846, 608)                       # Connect
+    await asyncio.sleep(5)
+    screen.click(640, 466)                       # Password Required (no keyring): password
+    screen.type("demo")
+    screen.click(733, 630)                       # Login
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="bench/results/gui", help="results folder")
     parser.add_argument("--user", default="raymuc-gui", help="unprivileged user for Gajim")
+    parser.add_argument("--port", type=int, help="demo client port (default 5222 when free: "
+                                                 "the wizard path; else a made profile)")
     args = parser.parse_args()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -157,8 +175,9 @@ def main() -> int:
     home = base / "home"
     home.mkdir()
     os.chown(home, account.pw_uid, account.pw_gid)
-    timeline: dict = {"start": time.time()}
-    demo = DemoProcess(base)
+    port = args.port or (5222 if port_free(5222) else None)
+    timeline: dict = {"start": time.time(), "path": "wizard" if port == 5222 else "profile"}
+    demo = DemoProcess(base, port)
     display = free_display()
     xvfb = gajim = None
     try:
@@ -168,35 +187,35 @@ def main() -> int:
                                  "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         prefix, env = as_user(args.user, home, display)
-        store = Path(sh(*prefix, "env", *(f"{k}={v}" for k, v in env.items()), GAJIM_PYTHON,
-                        "-c", _SEED, json.dumps({"port": demo.port})).stdout.splitlines()[-1])
-        shutil.copy(demo.certificate, store / "raymuc-demo.crt")
-        os.chown(store / "raymuc-demo.crt", account.pw_uid, account.pw_gid)
+        screen = Screen(display, prefix, out, timeline)
+        if timeline["path"] == "profile":
+            store = Path(sh(*prefix, "env", *(f"{k}={v}" for k, v in env.items()), GAJIM_PYTHON,
+                            "-c", _SEED, json.dumps({"port": demo.port})).stdout.splitlines()[-1])
+            shutil.copy(demo.certificate, store / "raymuc-demo.crt")
+            os.chown(store / "raymuc-demo.crt", account.pw_uid, account.pw_gid)
 
         async def drive() -> None:
             nonlocal gajim
-            started, done = asyncio.Event(), asyncio.Event()
-            task = asyncio.create_task(publish_bookmark_and_open_room(
-                demo.port, demo.certificate, timeline, started, done))
-            await asyncio.wait_for(started.wait(), 90)
+            bookmarked, done = asyncio.Event(), asyncio.Event()
+            task = asyncio.create_task(publish_bookmark_then_greet(
+                demo.port, demo.certificate, timeline, bookmarked, done))
+            await asyncio.wait_for(bookmarked.wait(), 90)
             gajim = subprocess.Popen([*prefix, "env", *(f"{k}={v}" for k, v in env.items()),
                                       "dbus-run-session", "--", "gajim"],
                                      stdout=open(out / "gajim.log", "wb"),
                                      stderr=subprocess.STDOUT, start_new_session=True)
             timeline["gajim_started"] = time.time()
+            if timeline["path"] == "wizard":
+                await wizard(screen)
             while "gajim_joined" not in timeline:
                 if task.done():
                     task.result()
                 await asyncio.sleep(0.5)
             await asyncio.sleep(5)           # Gajim lists the room with bob's greeting
-            shots = [out / "gajim-chat-list.png", out / "gajim-lobby.png"]
-            sh("import", "-display", f":{display}", "-window", "root", str(shots[0]))
-            # open the room as a user would: click its row in the chat list
-            sh(*prefix, "env", f"DISPLAY=:{display}", "xdotool", "mousemove", "240", "166",
-               "click", "1")
+            screen.shot("gajim-3-chat-list.png")
+            screen.click(240, 166)           # open the room: its row in the chat list
             await asyncio.sleep(4)
-            sh("import", "-display", f":{display}", "-window", "root", str(shots[1]))
-            timeline["screenshots"] = [str(s) for s in shots]
+            screen.shot("gajim-4-lobby.png")
             rooms = demo.cli("rooms")
             (out / "raymuc-rooms.txt").write_text(rooms.stdout + rooms.stderr)
             done.set()

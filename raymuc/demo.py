@@ -16,7 +16,7 @@ MUC = f"conference.{DOMAIN}"
 LOBBY = f"lobby@{MUC}"
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
     with socket.socket() as s:
         try:
             s.bind(("127.0.0.1", port))
@@ -33,7 +33,7 @@ def demo(data_dir: str, c2s_port: int | None) -> int:
     base = Path(data_dir).resolve()
     base.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_hex(12)
-    if c2s_port is None and _port_free(5222):
+    if c2s_port is None and port_free(5222):
         c2s_port = 5222
     # kept across runs (under data_dir): a client that trusted it once keeps trusting it
     cert, key = ensure_certificate(base / "tls", [DOMAIN, MUC])
