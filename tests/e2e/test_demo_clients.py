@@ -130,3 +130,32 @@ def test_dashboard_command_without_a_running_service_says_so(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert "no running service found" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_server_offers_what_todays_clients_ask_for_at_login(demo):
+    """Prosody's full profile (raymuc/prosody_config.py): what Gajim, Dino and Conversations
+    look for on the server and on the account, seen by a client over the demo's TLS."""
+    import asyncio
+
+    from raymuc.demo_lobby import connected_client
+
+    async def features() -> tuple[set, set, set]:
+        client = await connected_client("carol@localhost/check", "demo", demo.port,
+                                        demo.certificate, "xep_0030")
+        try:
+            disco = client.plugin["xep_0030"]
+            server = await disco.get_info(jid="localhost", timeout=10)
+            account = await disco.get_info(jid="carol@localhost", timeout=10)
+            stream = set(client.features)
+            return (set(server["disco_info"]["features"]),
+                    set(account["disco_info"]["features"]), stream)
+        finally:
+            client.disconnect()
+    server, account, stream = asyncio.run(asyncio.wait_for(features(), 60))
+    assert {"urn:xmpp:carbons:2", "urn:xmpp:blocking", "vcard-temp", "jabber:iq:version",
+            "urn:xmpp:time", "urn:xmpp:ping"} <= server
+    # PEP on the account, with XEP-0402 bookmarks and their compat node (Gajim, Conversations)
+    assert {"urn:xmpp:mam:2", "http://jabber.org/protocol/pubsub#publish",
+            "http://jabber.org/protocol/pubsub#publish-options",
+            "urn:xmpp:bookmarks:1#compat"} <= account
+    assert "starttls" in stream, stream     # the demo requires TLS
