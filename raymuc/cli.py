@@ -52,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     from raymuc import admin_cli
     admin_cli.add_commands(sub)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:       # `raymuc rooms | head`: the reader is done, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # quiet exit flush
+        return 0
 
 
 if __name__ == "__main__":

@@ -122,6 +122,12 @@ def test_dashboard_command_gives_a_url_and_the_token_it_accepts(demo):
     assert status({}) == 401
 
 
+def test_an_operator_command_piped_into_head_ends_quietly(demo):
+    out = subprocess.run(f"{sys.executable} -m raymuc.cli rooms --config {demo.config} | head -1",
+                         shell=True, capture_output=True, text=True, timeout=120)
+    assert out.stdout.startswith("ROOM ") and out.stderr == "", out.stderr
+
+
 def test_dashboard_command_without_a_running_service_says_so(tmp_path):
     config = tmp_path / "raymuc.toml"
     config.write_text(f'[general]\nhosts = ["localhost"]\n[storage]\nmongo_uri = "embedded"\n'
