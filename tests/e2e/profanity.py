@@ -3,7 +3,9 @@ private tmux server (-L) with its own HOME, so nothing of the user's profanity o
 used; the test reads what a user would see on the screen."""
 from __future__ import annotations
 
+import os
 import re
+import secrets
 import shutil
 import subprocess
 import time
@@ -23,7 +25,8 @@ class Profanity:
         if missing:
             raise AssertionError(f"{' and '.join(missing)} not installed: scripts/setup.sh installs them")
         self.home = home
-        self.socket = f"rmprof-{name}-{home.name}"
+        # unique per instance: two test runs on one machine must not share a tmux server
+        self.socket = f"rmprof-{name}-{os.getpid()}-{secrets.token_hex(3)}"
         home.mkdir(parents=True, exist_ok=True)
 
     def start(self) -> Profanity:

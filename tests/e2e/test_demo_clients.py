@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,7 +33,9 @@ def demo():
     running = DemoProcess(base).start()
     yield running
     code = running.stop()
-    assert code == 0, f"raymuc demo exited with {code}:\n{running.output()[-3000:]}"
+    output = running.output()
+    shutil.rmtree(base, ignore_errors=True)
+    assert code == 0, f"raymuc demo exited with {code}:\n{output[-3000:]}"
 
 
 def test_banner_names_port_accounts_room_dashboard_and_token_command(demo):
