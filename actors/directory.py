@@ -71,6 +71,7 @@ class _Entry:
     holder: Holder
     info: RoomInfo
     hibernated_at: float | None     # directory clock
+    changed_at: float = 0.0         # directory clock: last report that changed the info
 
 
 class Directory:
@@ -151,6 +152,17 @@ class Directory:
                 found.append(replace(e.info, hibernated_for=since))
         return sorted(found, key=lambda i: i.jid)
 
+    def changed_since(self, limit: int) -> list[tuple[RoomInfo, float, float]]:
+        """(room, seconds since its info last changed, seconds hibernated) for the first
+        `limit` rooms by JID (the supervisor's rooms file)."""
+        now = self.clock()
+        out = []
+        for jid in sorted(self.rooms)[:limit]:
+            e = self.rooms[jid]
+            out.append((e.info, now - e.changed_at,
+                        0.0 if e.hibernated_at is None else now - e.hibernated_at))
+        return out
+
     def gauges(self, label_of: Callable[[str], str]) -> dict[str, tuple[int, int]]:
         """label -> (rooms online, rooms hibernated); hibernated rooms are online too."""
         out: dict[str, list[int]] = {}
@@ -172,4 +184,7 @@ class Directory:
             at = entry.hibernated_at          # still the same hibernation
         else:
             at = self.clock() - info.hibernated_for
-        self.rooms[info.jid] = _Entry(holder, info, at)
+        same = entry is not None and entry.holder == holder and \
+            replace(entry.info, hibernated_for=0.0) == replace(info, hibernated_for=0.0)
+        changed = entry.changed_at if same else self.clock()
+        self.rooms[info.jid] = _Entry(holder, info, at, changed)

@@ -30,6 +30,7 @@ from actors.deferred import Deferred
 from actors.lifecycle import HostLifecycle, LifecycleMethods, wakes_nothing
 from actors.protocol import RETIRED, HostReply
 from actors.records import to_record, to_snapshot
+from actors.restarts import restarted_by_ray
 from actors.settings import HostSettings
 from persistence.store import RoomStore, StaleWrite, StoreUnavailable
 
@@ -53,7 +54,7 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
         self.deferred = Deferred(self)
         # hibernation and the supervisor's room directory: actors/lifecycle.py
         self.lifecycle = HostLifecycle(self)
-        if _restarted_by_ray():
+        if restarted_by_ray():
             self.conferences.after_restart()
             self.lifecycle.after_restart()
 
@@ -246,13 +247,4 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
         import ray   # only the shell knows it runs on Ray
         ray.actor.exit_actor()
         return True
-
-
-def _restarted_by_ray() -> bool:
-    """True in a host actor Ray re-created after a crash (False outside Ray)."""
-    try:
-        import ray
-        return ray.is_initialized() and ray.get_runtime_context().was_current_actor_reconstructed
-    except Exception:
-        return False
 

@@ -30,6 +30,8 @@ from typing import Mapping
 
 from actors.directory import Directory, EventKind, RoomInfo
 from actors.placement import Placement
+from actors.restarts import restarted_by_ray
+from actors.rooms_file import LIMIT, RoomsFile
 
 log = logging.getLogger("raymuc.supervisor")
 
@@ -74,12 +76,13 @@ class Supervisor:
         self.lock = threading.Lock()
         self.directory = Directory(settings.lease)
         self.metrics = MucMetrics(set(settings.host_types.values()), settings.prometheus)
+        self.rooms_file = RoomsFile(_ray_log_folder())
         self.handles: dict[str, object] = {}
         self.inflight: dict[object, tuple] = {}    # deep_hibernate call -> (room, holder, host)
         self.sweep_stats = {"sweeps": 0, "called": 0, "deep_hibernated": 0, "refused": 0,
                             "failed": 0, "timed_out": 0, "last_sweep_seconds": 0.0}
         self.started = time.time()
-        self.restarted = _reconstructed()
+        self.restarted = restarted_by_ray()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._every, args=(settings.probe_interval,
                                                                      self.probe), daemon=True,
@@ -165,10 +168,12 @@ class Supervisor:
                 log.exception("supervisor.round_failed work=%s", work.__name__)
 
     def probe(self) -> None:
-        """The gauges, every probe_interval (and expired host leases)."""
+        """The gauges, every probe_interval (and expired host leases, the rooms file)."""
         with self.lock:
             gone = self.directory.expire()
             counts = self.directory.gauges(self.settings.host_type)
+            rows, total = self.directory.changed_since(LIMIT), len(self.directory.rooms)
+        self.rooms_file.update(rows, total)
         for holder, rooms in gone.items():
             log.warning("directory.lease_expired host=%s rooms=%d", holder[0], len(rooms))
             self._tell_lost(rooms)
@@ -244,17 +249,20 @@ class Supervisor:
         return handle
 
 
+def _ray_log_folder():
+    """This node's Ray log folder (the dashboard's Logs tab); None outside Ray. Ray has no
+    public call for it: the node object is private, hence the broad fallback."""
+    try:
+        import ray
+        from pathlib import Path
+        return Path(ray._private.worker._global_node.get_logs_dir_path())
+    except Exception:
+        return None
+
+
 def _actor_gone(exc: Exception) -> bool:
     from ray.exceptions import ActorDiedError
     return isinstance(exc, ActorDiedError)
-
-
-def _reconstructed() -> bool:
-    try:
-        import ray
-        return ray.get_runtime_context().was_current_actor_reconstructed
-    except Exception:
-        return False
 
 
 # Ray plumbing ---------------------------------------------------------------------------

@@ -97,3 +97,21 @@ def test_gauges_count_online_and_hibernated_rooms_by_host_type():
                 RoomEvent(EventKind.HIBERNATED, "c@muc.two", room("c@muc.two", hibernated=True))])
     label = {"muc.one": "one", "muc.two": "two"}.get
     assert d.gauges(label) == {"one": (2, 0), "two": (1, 1)}
+
+
+def test_changed_since_moves_only_when_a_report_changes_the_room():
+    clock = Clock()
+    d = Directory(lease=90, clock=clock)
+    d.apply(A, [opened(room("a@muc.x", occupants=1))])
+    clock.now += 10
+    d.renew(A, [room("a@muc.x", occupants=1)])                # same info: no change
+    [(info, changed_ago, hib)] = d.changed_since(10)
+    assert (info.occupants, changed_ago, hib) == (1, 10, 0)
+    d.apply(A, [RoomEvent(EventKind.HIBERNATED, "a@muc.x",
+                          room("a@muc.x", occupants=1, hibernated=True))])
+    clock.now += 5
+    d.renew(A, [room("a@muc.x", occupants=1, hibernated=True, hibernated_for=5)])
+    [(info, changed_ago, hib)] = d.changed_since(10)
+    assert (info.hibernated, changed_ago, hib) == (True, 5, 5)
+    d.apply(B, [opened(room("b@muc.x"))])
+    assert [i.jid for i, _c, _h in d.changed_since(1)] == ["a@muc.x"]
