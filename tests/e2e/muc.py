@@ -50,6 +50,14 @@ async def create_instant(client, room: str, nick: str):
     return pres
 
 
+async def persistent_room(owner, room: str, name: str, nick: str = "Owner"):
+    """Create a room, configured persistent and named, as `owner`."""
+    await create_instant(owner, room, nick)
+    reply = await owner_submit(owner, room, field("muc#roomconfig_persistentroom", "1")
+                               + field("muc#roomconfig_roomname", name))
+    assert reply["type"] == "result", str(reply)
+
+
 async def owner_submit(client, room: str, fields_xml: str, form_type: str = "submit"):
     iq_id = f"cfg-{id(fields_xml)}-{form_type}"
     client.send_raw(f"<iq type='set' to='{room}' id='{iq_id}'><query xmlns='{NS_OWNER}'>"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.muc import ROOM_DOMAIN, codes, create_instant, error_condition, field, \
-    groupchat_from, join, owner_submit, say
+from tests.e2e.muc import ROOM_DOMAIN, codes, error_condition, field, groupchat_from, join, \
+    owner_submit, persistent_room, say
 from tests.e2e.muc_flow import iq
 from tests.e2e.xmpp_clients import connected_client
 from tests.fixtures.service import private_service, raymuc_cli
@@ -34,10 +34,7 @@ def test_sigkilled_room_host_tells_its_occupants_and_takes_them_back(raymuc_serv
     async def scenario():
         async with connected_client(*owner, "127.0.0.1", prosody.c2s_port) as o, \
                 connected_client(*bob, "127.0.0.1", prosody.c2s_port) as b:
-            await create_instant(o, room, "Owner")
-            assert (await owner_submit(o, room, field("muc#roomconfig_persistentroom", "1")
-                                       + field("muc#roomconfig_roomname", "Survivor")))["type"] \
-                == "result"
+            await persistent_room(o, room, "Survivor")
             await join(b, room, "Bob")
             await say(b, room, "before")
             await groupchat_from(o, f"{room}/Bob", "before")
@@ -67,10 +64,8 @@ def own():
         yield served
 
 
-async def persistent_room(o, b, room: str, name: str) -> None:
-    await create_instant(o, room, "Owner")
-    assert (await owner_submit(o, room, field("muc#roomconfig_persistentroom", "1")
-                               + field("muc#roomconfig_roomname", name)))["type"] == "result"
+async def room_of_two(o, b, room: str, name: str) -> None:
+    await persistent_room(o, room, name)
     await join(b, room, "Bob")
 
 
@@ -90,7 +85,7 @@ def test_a_sigkilled_gateway_comes_back_and_the_room_goes_on(own):
     async def scenario():
         async with connected_client(owner, pw, "127.0.0.1", server.c2s_port) as o, \
                 connected_client(bob, pw, "127.0.0.1", server.c2s_port) as b:
-            await persistent_room(o, b, room, "Through it all")
+            await room_of_two(o, b, room, "Through it all")
             assert await echo(b, o, room, "before")
             pid = (await asyncio.to_thread(raymuc_cli, cfg, "gateway"))["pid"]
             killed = time.monotonic()
@@ -116,7 +111,7 @@ def test_storage_frozen_for_10_s_refuses_changes_loses_nothing_and_chat_goes_on(
     async def scenario():
         async with connected_client(owner, pw, "127.0.0.1", server.c2s_port) as o, \
                 connected_client(bob, pw, "127.0.0.1", server.c2s_port) as b:
-            await persistent_room(o, b, room, "Before")
+            await room_of_two(o, b, room, "Before")
             db = json.loads(state_file.read_text())["pid"]
             os.kill(db, signal.SIGSTOP)                  # frozen: connections hang, no errors
             thaw = asyncio.get_running_loop().call_later(10, os.kill, db, signal.SIGCONT)
