@@ -17,7 +17,8 @@ in an invitation, otherwise a <thread/> (set it only when the payload has none).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from actors.core.commands import Form
@@ -29,12 +30,14 @@ from actors.core.effects import (
 from actors.core.errors import XmppError
 
 from .parse import ErrorReply
+from .stanza_size import stanza_bytes
 from .xml import (
     NS_DATA, NS_DELAY, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_ADMIN, NS_MUC_REQUEST,
     NS_MUC_USER, NS_OCCUPANT_ID, NS_RSM, NS_SID, NS_STANZAS, ATTR_SPECIAL, escape_attr as _a,
     escape_text as _t,
 )
 
+log = logging.getLogger("raymuc.gateway")
 _USER_X = f"<x xmlns='{NS_MUC_USER}'/>"
 _MUC_X = f"<x xmlns='{NS_MUC}'/>"
 
@@ -77,17 +80,41 @@ def render(stanza: object, to: str, room: str) -> str:
 
 class Renderer:
     """The fast path: one template per Deliver, one concatenation per recipient.
-    `renders` counts templates built (for metrics, and to prove the reuse in tests)."""
-    __slots__ = ("renders",)
+    `renders` counts templates built (for metrics, and to prove the reuse in tests).
+    No stanza larger than `limit` bytes is ever returned (gateway/stanza_size.py)."""
+    __slots__ = ("renders", "limit", "dropped")
 
-    def __init__(self):
+    def __init__(self, limit: int | None = None):
         self.renders = 0
+        self.limit = limit
+        self.dropped = 0
 
     def deliver(self, deliver: Deliver, room: str) -> list[str]:
         tpl = template(deliver.stanza, room)
         self.renders += 1
         prefix, suffix, needs = tpl.prefix, tpl.suffix, ATTR_SPECIAL.search
+        if self.limit is not None:
+            size = stanza_bytes(prefix, suffix, deliver.to, self.limit)
+            if size > self.limit:
+                return self._oversized(deliver, room, size)
         return [prefix + (to if needs(to) is None else _a(to)) + suffix for to in deliver.to]
+
+    def _oversized(self, deliver: Deliver, room: str, size: int) -> list[str]:
+        """Drop a stanza over the limit, once logged; a result becomes an error to the
+        one who asked, an error loses the payload it echoed."""
+        stanza = deliver.stanza
+        self.dropped += 1
+        log.warning("gateway.stanza_too_large kind=%s room=%s bytes=%d limit=%d recipients=%d",
+                    type(stanza).__name__, room, size, self.limit, len(deliver.to))
+        if isinstance(stanza, IqResult):
+            text = f"The answer would exceed the service's stanza size limit ({self.limit} bytes)"
+            instead = ErrorOut("iq", stanza.id, XmppError.of("resource-constraint", text),
+                               stanza.nick)
+        elif isinstance(stanza, ErrorOut) and stanza.payload:
+            instead = replace(stanza, payload="")
+        else:
+            return []
+        return self.deliver(Deliver(deliver.to, instead), room)
 
     def stream(self, effects, room: str) -> str:
         """Every stanza of `effects`, in order, as one string: one socket write for a
@@ -271,9 +298,13 @@ def _disco_info(d: DiscoInfoResult) -> str:
     return f"<query xmlns='{NS_DISCO_INFO}'{_attrs(node=d.node)}>{''.join(parts)}</query>"
 
 
+def disco_item(item: tuple[str, str, str | None]) -> str:
+    jid, name, node = item
+    return f"<item{_attrs(jid=jid, name=name or None, node=node)}/>"
+
+
 def _disco_items(d: DiscoItemsResult) -> str:
-    items = "".join(f"<item{_attrs(jid=jid, name=name or None, node=node)}/>"
-                    for jid, name, node in d.items)
+    items = "".join(map(disco_item, d.items))
     if d.page is not None:
         items += _rsm_set(d.page)
     if not items:

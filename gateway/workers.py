@@ -87,10 +87,11 @@ class GatewayWorker:
         logging.basicConfig(level=spec.get("loglevel", "WARNING").upper(),
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
         from gateway.render import Renderer
+        from gateway.stanza_size import DEFAULT_MAX_STANZA
         from gateway.router import RoomRouter
         from persistence.store import RoomStore
         self.index = index
-        self.renderer = Renderer()
+        self.renderer = Renderer(spec.get("max_stanza", DEFAULT_MAX_STANZA))
         store = RoomStore.from_uri(spec["mongo_uri"])
         self.router = RoomRouter(spec["placement"], spec["settings"], store, self._reply)
         from actors.placement import HOT_CALL_OPTIONS

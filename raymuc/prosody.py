@@ -70,6 +70,7 @@ def render_config(
     components: Mapping[str, str],
     builtin_muc: str | None,
     log_level: str,
+    stanza_size_limits: Mapping[str, int] | None = None,
 ) -> str:
     """Return the Lua config text for an isolated loopback Prosody (pure function)."""
     lines = [
@@ -95,6 +96,8 @@ def render_config(
         "s2s_ports = {}",
         "http_ports = {}",
         "https_ports = {}",
+        # e.g. c2s_stanza_size_limit, component_stanza_size_limit (bytes); unset: Prosody's
+        *(f"{name} = {size}" for name, size in (stanza_size_limits or {}).items()),
         "",
         # Loopback test harness: PLAIN over plain TCP, passwords stored as given.
         'authentication = "internal_plain"',
@@ -149,6 +152,7 @@ class ProsodyServer:
         *,
         c2s_port: int | None = None,
         component_port: int | None = None,
+        stanza_size_limits: Mapping[str, int] | None = None,
         prosody_bin: str = PROSODY_BIN,
         prosodyctl_bin: str = PROSODYCTL_BIN,
     ) -> None:
@@ -165,6 +169,12 @@ class ProsodyServer:
         if log_level not in LOG_LEVELS:
             raise ValueError(f"invalid Prosody log level {log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
         self.log_level = log_level
+        self.stanza_size_limits = dict(stanza_size_limits or {})
+        for name, size in self.stanza_size_limits.items():
+            if not name.endswith("_stanza_size_limit") or not re.fullmatch(r"[a-z0-9_]+", name) \
+                    or not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+                raise ValueError(f"invalid stanza size limit {name} = {size!r}: expected e.g. "
+                                 "component_stanza_size_limit = 65536")
         self.work_dir = Path(work_dir).resolve()
         self.prosody_bin = prosody_bin
         self.prosodyctl_bin = prosodyctl_bin
@@ -320,6 +330,7 @@ class ProsodyServer:
             work_dir=self.work_dir, domain=self.domain, c2s_port=self.c2s_port,
             component_port=self.component_port, components=self.components,
             builtin_muc=self.builtin_muc, log_level=self.log_level,
+            stanza_size_limits=self.stanza_size_limits,
         ))
 
     def _spawn(self) -> None:
