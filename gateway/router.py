@@ -83,7 +83,15 @@ class RoomRouter:
                 return tuple(eff for cmd in cmds for eff in self._no_room(room_jid, cmd))
             try:
                 reply: HostReply = await self.host_calls.call(name, handle, room_jid, cmds)
-            except Exception as exc:   # the actor died or restarted: look it up again
+            except Exception as exc:
+                if not pl.host_gone(exc):
+                    # The host raised: some of these stanzas may be applied, so none is
+                    # sent again (a retry would apply them twice); each is answered.
+                    log.error("router.host_error name=%s room=%s stanzas=%d error=%r", name,
+                              room_jid, len(cmds), exc)
+                    return _refuse_all(cmds, "internal-server-error", "The room failed; try again")
+                # It died or is restarting: look it up again. Which stanzas the dead
+                # process applied can't be known; its occupants and history died with it.
                 log.warning("router.host_failed name=%s error=%s", name, type(exc).__name__)
                 self._retry(name)
                 await asyncio.sleep(0.05 * (attempt + 1))
