@@ -13,7 +13,8 @@ from xml.etree import ElementTree as ET
 
 from gateway.component import MucComponent
 from gateway.parse import parse_stanza
-from gateway.render import Renderer, render_error_reply
+from gateway.render import render_error_reply
+from gateway.renderer import Renderer
 from gateway.router import RoomRouter
 from gateway.service_level import ServiceResponder, service_refuse
 from gateway.stanza_size import DEFAULT_MAX_STANZA, oversized, refusal_text, shrunk

@@ -18,9 +18,10 @@ class UnknownItem(LookupError):
 
 
 def page_of(items: Sequence[Item], req: PageRequest | None, limit: int,
-            budget: int | None = None, size: Callable[[Item], int] = lambda _: 0) \
+            budget: int | None = None, size: Callable[[Item], int] = lambda _: 0,
+            key: Callable[[Item], str] = lambda item: item[0]) \
         -> tuple[tuple[Item, ...], ResultSetPage | None]:
-    """The page of `items` that `req` asks for, never more than `limit` items, nor items
+    """The page of `items` (named by `key`) that `req` asks for, never more than `limit` items, nor items
     whose `size` adds up to more than `budget` (at least one item, so paging always moves
     on). Without a request the whole list is returned when it fits, or its first page
     and a <set/>."""
@@ -30,7 +31,7 @@ def page_of(items: Sequence[Item], req: PageRequest | None, limit: int,
             return tuple(items), None
         req = PageRequest(max=limit)
     count = limit if req.max is None else min(req.max, limit)
-    ids = [jid for jid, _, _ in items]
+    ids = [key(item) for item in items]
     if req.before is not None:
         end = len(items) if req.before == "" else _position(ids, req.before)
         start = end - _fitting(reversed(sizes[:end]) if sizes else (), end, count, budget)
@@ -43,7 +44,7 @@ def page_of(items: Sequence[Item], req: PageRequest | None, limit: int,
     chosen = tuple(items[start:end])
     if not chosen:
         return chosen, ResultSetPage(len(items))
-    return chosen, ResultSetPage(len(items), chosen[0][0], start, chosen[-1][0])
+    return chosen, ResultSetPage(len(items), key(chosen[0]), start, key(chosen[-1]))
 
 
 def _fitting(sizes: Iterable[int], available: int, count: int, budget: int | None) -> int:

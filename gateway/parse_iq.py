@@ -144,8 +144,9 @@ def _admin(st: Stanza, q: Element):
                                  item.get("nick"), child_text(find_child(item, NS_MUC_ADMIN, "reason")) or ""))
     if not items:
         raise Bad("bad-request", "A muc#admin query needs at least one <item/>")
-    cls = c.AdminGet if st.type == "get" else c.AdminSet
-    return cls(st.sender, st.id, tuple(items))
+    if st.type == "get":
+        return c.AdminGet(st.sender, st.id, tuple(items), _page(q))
+    return c.AdminSet(st.sender, st.id, tuple(items))
 
 
 def _owner(st: Stanza, q: Element):

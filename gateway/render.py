@@ -1,8 +1,8 @@
 """The room core's outgoing effects -> XML strings. Pure: no I/O.
 
 A stanza is rendered once into a Template whose only varying part is the
-recipient address (`prefix + to + suffix`); Renderer.deliver() then makes one
-string per recipient by concatenation. Strings are built by hand (no
+recipient address (`prefix + to + suffix`); gateway/renderer.py's Renderer then
+makes one string per recipient by concatenation. Strings are built by hand (no
 ElementTree, no slixmpp objects) and carry no xmlns on the top element: they
 inherit jabber:component:accept from the component stream (slixmpp's
 send_raw() writes them as they are).
@@ -17,27 +17,24 @@ in an invitation, otherwise a <thread/> (set it only when the payload has none).
 """
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from actors.core.commands import Form
 from actors.core.effects import (
-    AdminListResult, DeclineOut, Deliver, DestroyNotice, DiscoInfoResult, DiscoItemsResult,
+    AdminListResult, DeclineOut, DestroyNotice, DiscoInfoResult, DiscoItemsResult,
     ErrorOut, FormField, FormResult, Invitation, IqOut, IqResult, Item, MessageOut, PresenceOut,
     ResultSetPage,
 )
 from actors.core.errors import XmppError
 
 from .parse import ErrorReply
-from .stanza_size import stanza_bytes
 from .xml import (
     NS_DATA, NS_DELAY, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_ADMIN, NS_MUC_REQUEST,
     NS_MUC_USER, NS_OCCUPANT_ID, NS_RSM, NS_SID, NS_STANZAS, ATTR_SPECIAL, escape_attr as _a,
     escape_text as _t,
 )
 
-log = logging.getLogger("raymuc.gateway")
 _USER_X = f"<x xmlns='{NS_MUC_USER}'/>"
 _MUC_X = f"<x xmlns='{NS_MUC}'/>"
 
@@ -78,54 +75,6 @@ def render(stanza: object, to: str, room: str) -> str:
     return template(stanza, room).fill(to)
 
 
-class Renderer:
-    """The fast path: one template per Deliver, one concatenation per recipient.
-    `renders` counts templates built (for metrics, and to prove the reuse in tests).
-    No stanza larger than `limit` bytes is ever returned (gateway/stanza_size.py)."""
-    __slots__ = ("renders", "limit", "dropped")
-
-    def __init__(self, limit: int | None = None):
-        self.renders = 0
-        self.limit = limit
-        self.dropped = 0
-
-    def deliver(self, deliver: Deliver, room: str) -> list[str]:
-        tpl = template(deliver.stanza, room)
-        self.renders += 1
-        prefix, suffix, needs = tpl.prefix, tpl.suffix, ATTR_SPECIAL.search
-        if self.limit is not None:
-            size = stanza_bytes(prefix, suffix, deliver.to, self.limit)
-            if size > self.limit:
-                return self._oversized(deliver, room, size)
-        return [prefix + (to if needs(to) is None else _a(to)) + suffix for to in deliver.to]
-
-    def _oversized(self, deliver: Deliver, room: str, size: int) -> list[str]:
-        """Drop a stanza over the limit, once logged; a result becomes an error to the
-        one who asked, an error loses the payload it echoed."""
-        stanza = deliver.stanza
-        self.dropped += 1
-        log.warning("gateway.stanza_too_large kind=%s room=%s bytes=%d limit=%d recipients=%d",
-                    type(stanza).__name__, room, size, self.limit, len(deliver.to))
-        if isinstance(stanza, IqResult):
-            text = f"The answer would exceed the service's stanza size limit ({self.limit} bytes)"
-            instead = ErrorOut("iq", stanza.id, XmppError.of("resource-constraint", text),
-                               stanza.nick)
-        elif isinstance(stanza, ErrorOut) and stanza.payload:
-            instead = replace(stanza, payload="")
-        else:
-            return []
-        return self.deliver(Deliver(deliver.to, instead), room)
-
-    def stream(self, effects, room: str) -> str:
-        """Every stanza of `effects`, in order, as one string: one socket write for a
-        whole reply (or batch of replies) costs the XMPP server far less than one per
-        recipient."""
-        out: list[str] = []
-        for eff in effects:
-            out.extend(self.deliver(eff, room))
-        return "".join(out)
-
-
 def render_error_reply(reply: ErrorReply) -> str:
     """The answer to a stanza gateway.parse could not turn into a command."""
     inner = (_MUC_X if reply.kind == "presence" else "") + _error(reply.error, reply.by)
@@ -156,7 +105,7 @@ def _presence(p: PresenceOut, room: str) -> Template:
         parts.append(f"<status>{_t(p.status)}</status>")
     user = []
     if p.item is not None:
-        user.append(_item(p.item))
+        user.append(admin_item(p.item))
     user.extend(f"<status code='{code}'/>" for code in p.codes)
     if p.destroy is not None:
         user.append(_destroy(p.destroy))
@@ -169,7 +118,7 @@ def _presence(p: PresenceOut, room: str) -> Template:
                      "".join(parts))
 
 
-def _item(item: Item) -> str:
+def admin_item(item: Item) -> str:
     attrs = _attrs(affiliation=item.affiliation or None, jid=item.jid, nick=item.nick,
                    role=item.role or None)
     inner = ""
@@ -321,7 +270,9 @@ def _rsm_set(page: ResultSetPage) -> str:
 
 
 def _admin_list(a: AdminListResult) -> str:
-    items = "".join(_item(item) for item in a.items)
+    items = "".join(admin_item(item) for item in a.items)
+    if a.page is not None:
+        items += _rsm_set(a.page)
     if not items:
         return f"<query xmlns='{NS_MUC_ADMIN}'/>"
     return f"<query xmlns='{NS_MUC_ADMIN}'>{items}</query>"

@@ -28,7 +28,7 @@ from .xml import ATTR_SPECIAL, escape_attr, escape_text
 ENVELOPE = 48 * 1024
 # [component] max_stanza_size's default (raymuc/config/schema.py says why)
 DEFAULT_MAX_STANZA = 256 * 1024
-_VERBATIM = "payload"              # serialised XML, written as it is
+_VERBATIM = "payload"                  # serialised XML, written as it is
 _INSIDE_PAYLOAD = ("body", "thread")   # read from the payload, not written again
 _IN_ENVELOPE = ("sender", "type")      # the real JID and a keyword: ENVELOPE counts them
 
@@ -37,9 +37,9 @@ def oversized(cmd, limit: int) -> bool:
     """Whether what `cmd` makes its room relay, with the room's envelope, could exceed
     `limit` bytes."""
     budget = limit - ENVELOPE
-    if _chars(cmd) * 6 <= budget:       # the common case: no encoding at all
+    if _relayed(cmd, _upper) <= budget:     # the common case: no encoding at all
         return False
-    return _relayed_bytes(cmd) > budget
+    return _relayed(cmd, _exact) > budget
 
 
 def shrunk(cmd):
@@ -60,51 +60,56 @@ def stanza_bytes(prefix: str, suffix: str, to: tuple[str, ...], limit: int) -> i
     longest = max(map(len, to), default=0)
     if (len(prefix) + len(suffix)) * 4 + longest * 6 <= limit:
         return 0
+    return envelope_bytes(prefix, suffix, to)
+
+
+def envelope_bytes(prefix: str, suffix: str, to: tuple[str, ...]) -> int:
+    """The exact UTF-8 size of a template's largest copy."""
     fixed = len(prefix.encode()) + len(suffix.encode())
     return fixed + max((len((t if ATTR_SPECIAL.search(t) is None else escape_attr(t)).encode())
                         for t in to), default=0)
 
 
-def _strings(cmd):
-    """(field name, text) of every string a command carries, nested ones included."""
-    names = _FIELDS.get(type(cmd))
-    if names is None:
-        names = _FIELDS[type(cmd)] = tuple(f.name for f in dataclasses.fields(cmd)) \
-            if dataclasses.is_dataclass(cmd) else ()
-    for name in names:
-        if name in _IN_ENVELOPE:
-            continue
-        value = getattr(cmd, name)
-        if isinstance(value, str):
-            yield name, value
-        elif isinstance(value, tuple) or dataclasses.is_dataclass(value):
-            yield from ((name, v) for v in _flatten(value))
-
-
-def _flatten(value):
-    """Strings inside tuples and typed parts (admin items with their reasons, ...)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, tuple):
-        for v in value:
-            yield from _flatten(v)
-    elif dataclasses.is_dataclass(value):
-        yield from (text for _, text in _strings(value))
-
-
-def _chars(cmd) -> int:
-    return sum(len(text) for _, text in _strings(cmd))
-
-
-def _relayed_bytes(cmd) -> int:
+def _relayed(cmd, measure) -> int:
+    """The most one stanza the room relays for `cmd` can carry of it. Items of a tuple
+    (admin items, invitees) are relayed one per stanza: the largest counts."""
     has_payload = isinstance(getattr(cmd, _VERBATIM, None), str)
     size = 0
-    for name, text in _strings(cmd):
-        if name == _VERBATIM:
-            size += len(text.encode())
-        elif not (has_payload and name in _INSIDE_PAYLOAD):
-            size += len(escape_text(text).encode())
+    for name in _names(cmd):
+        if name in _IN_ENVELOPE or (has_payload and name in _INSIDE_PAYLOAD):
+            continue
+        value = getattr(cmd, name)
+        if isinstance(value, tuple):
+            size += max((_whole(v, measure) for v in value), default=0)
+        else:
+            size += _whole(value, measure, name == _VERBATIM)
     return size
+
+
+def _whole(value, measure, verbatim: bool = False) -> int:
+    if isinstance(value, str):
+        return len(value.encode()) if verbatim and measure is _exact else measure(value)
+    if isinstance(value, tuple):
+        return sum(_whole(v, measure) for v in value)
+    if dataclasses.is_dataclass(value):
+        return sum(_whole(getattr(value, n), measure) for n in _names(value))
+    return 0
+
+
+def _names(value) -> tuple[str, ...]:
+    names = _FIELDS.get(type(value))
+    if names is None:
+        names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value)) \
+            if dataclasses.is_dataclass(value) else ()
+    return names
+
+
+def _upper(text: str) -> int:
+    return len(text) * 6          # UTF-8: at most 4 bytes a character; escaped: 6
+
+
+def _exact(text: str) -> int:
+    return len(escape_text(text).encode())
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

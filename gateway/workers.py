@@ -86,7 +86,7 @@ class GatewayWorker:
     def __init__(self, spec: dict, index: int, gateway):
         logging.basicConfig(level=spec.get("loglevel", "WARNING").upper(),
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        from gateway.render import Renderer
+        from gateway.renderer import Renderer
         from gateway.stanza_size import DEFAULT_MAX_STANZA
         from gateway.router import RoomRouter
         from persistence.store import RoomStore

@@ -132,6 +132,7 @@ class DiscoItems(Iq):
 @dataclass(frozen=True, slots=True)
 class AdminGet(Iq):
     items: tuple[AdminItem, ...] = ()
+    page: object = None         # an XEP-0059 request, handed back untouched: the gateway pages
 
 
 @dataclass(frozen=True, slots=True)

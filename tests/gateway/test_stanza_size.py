@@ -5,21 +5,23 @@ paged to fit."""
 from __future__ import annotations
 
 import logging
-import xml.etree.ElementTree as ET
 
 from actors.core import commands as c
 from actors.core.effects import (
-    Deliver, DiscoItemsResult, ErrorOut, IqResult, Item, MessageOut, PresenceOut,
+    AdminListResult, Deliver, DiscoItemsResult, ErrorOut, IqResult, Item, MessageOut, PresenceOut,
 )
 from actors.core.errors import XmppError
 from gateway.paging import page_of
 from gateway.parse import PageRequest
-from gateway.render import Renderer, disco_item, render
+from gateway.render import disco_item, render
+from gateway.renderer import Renderer
 from gateway.stanza_size import ENVELOPE, oversized, shrunk
 from tests.gateway.test_render_stream import ROOM, stanzas
 
 LIMIT = 64 * 1024
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+NS_ADMIN = "http://jabber.org/protocol/muc#admin"
+NS_RSM = "http://jabber.org/protocol/rsm"
 
 
 def size(text: str) -> int:
@@ -130,3 +132,62 @@ def test_the_room_list_is_paged_so_no_answer_exceeds_the_limit():
     assert seen == items
     last, where = page_of(items, PageRequest(before=""), 1000, budget, item_size)
     assert last[-1] == items[-1] and sum(map(item_size, last)) <= budget and where.first_index > 900
+
+
+def test_items_relayed_one_per_stanza_count_one_at_a_time():
+    budget = LIMIT - ENVELOPE
+    members = tuple(c.AdminItem("member", None, f"{'m' * 900}{i}@x", None, "") for i in range(100))
+    assert not oversized(c.AdminSet("a@x/r", "s1", members), LIMIT)    # 90 KB, one presence each
+    invite = c.Invite("a@x/r", (("b@x", "r" * budget), ("c@x", "")))
+    assert oversized(invite, LIMIT)
+
+
+ADMIN_ITEMS = tuple(Item("member", "", f"{'m' * 700}{i:04d}@x", None) for i in range(300))
+
+
+def admin_answer(renderer, request=None):
+    """The answer, checked to be one stanza within the limit as written."""
+    result = IqResult("a1", None, AdminListResult(ADMIN_ITEMS, request))
+    written = renderer.stream((Deliver(("owner@x/pc",), result),), ROOM)
+    [answer] = stanzas(written)
+    assert size(written) <= LIMIT
+    return answer
+
+
+def test_an_admin_list_is_paged_so_no_answer_exceeds_the_limit():
+    renderer, seen, request = Renderer(LIMIT), [], None
+    while True:
+        answer = admin_answer(renderer, request)
+        assert answer.get("type") == "result"
+        query = answer.find(f"{{{NS_ADMIN}}}query")
+        page = [i.get("jid") for i in query.findall(f"{{{NS_ADMIN}}}item")]
+        rsm = query.find(f"{{{NS_RSM}}}set")
+        assert page and int(rsm.findtext(f"{{{NS_RSM}}}count")) == len(ADMIN_ITEMS)
+        assert rsm.find(f"{{{NS_RSM}}}first").get("index") == str(len(seen))
+        seen += page
+        if len(seen) == len(ADMIN_ITEMS):
+            break
+        request = PageRequest(after=rsm.findtext(f"{{{NS_RSM}}}last"))
+    assert seen == [i.jid for i in ADMIN_ITEMS] and renderer.dropped == 0
+
+
+def test_an_admin_list_that_fits_is_whole_unless_a_page_is_asked_for():
+    small = Renderer(LIMIT)
+    result = IqResult("a1", None, AdminListResult(ADMIN_ITEMS[:3]))
+    [answer] = stanzas(small.stream((Deliver(("owner@x/pc",), result),), ROOM))
+    assert len(answer.findall(f"{{{NS_ADMIN}}}query/{{{NS_ADMIN}}}item")) == 3
+    assert answer.find(f"{{{NS_ADMIN}}}query/{{{NS_RSM}}}set") is None
+    asked = admin_answer(small, PageRequest(max=2))
+    assert len(asked.findall(f"{{{NS_ADMIN}}}query/{{{NS_ADMIN}}}item")) == 2
+    unknown = admin_answer(small, PageRequest(after="nobody@x"))
+    assert unknown.get("type") == "error" and unknown.find(f".//{{{NS_STANZAS}}}item-not-found") is not None
+
+
+def test_an_admin_get_carries_its_page_request():
+    from gateway.parse import parse_stanza
+    from tests.gateway.test_parse import stanza
+    cmd = parse_stanza(stanza(
+        f"<iq from='crone@shakespeare.lit/desktop' to='{ROOM}' type='get' id='a1'>"
+        f"<query xmlns='{NS_ADMIN}'><item affiliation='member'/>"
+        f"<set xmlns='{NS_RSM}'><max>10</max><after>m@x</after></set></query></iq>")).command
+    assert isinstance(cmd, c.AdminGet) and cmd.page == PageRequest(max=10, after="m@x")
