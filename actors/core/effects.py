@@ -137,7 +137,7 @@ class DiscoItemsResult:
 @dataclass(frozen=True, slots=True)
 class AdminListResult:
     items: tuple[Item, ...]
-    request: object = None                           # AdminGet.page
+    request: object = None                           # AdminGet.page (a commands.PageRequest)
     page: ResultSetPage | None = None                # the gateway answers one page (XEP-0059)
 
 
