@@ -17,6 +17,7 @@ from actors.core.effects import ErrorOut
 from actors.core.policy import ServicePolicy
 from actors.core.state import RoomSeed
 from actors.settings import ServiceSettings
+from tests.actors.lifecycle_ray import wait_until
 
 pytestmark = pytest.mark.usefixtures("ray_session")
 DOMAIN = "conference.localhost"
@@ -69,11 +70,21 @@ def test_a_join_is_refused_when_the_registry_does_not_answer_in_time(namespace, 
     assert host.entries() == []                           # nothing counted as held
 
 
+def gone(handle) -> bool:
+    import ray
+    try:
+        ray.get(handle.stats.remote(), timeout=10)
+        return False
+    except ray.exceptions.RayActorError:
+        return True
+
+
 def test_a_join_is_refused_when_the_registry_is_gone(namespace):
     import ray
     registry = ray.remote(ConferenceRegistry).options(namespace=namespace, num_cpus=0).remote()
     ray.get(registry.stats.remote(), timeout=60)
     ray.kill(registry, no_restart=True)
+    wait_until(lambda: gone(registry))          # ray.kill returns before the actor is dead
     host = HostConferences(namespace, "room-host-001", {}, locate=lambda *_: registry)
     assert "try again" in refusal_text(admit(host, ALICE, "r1"))
 
