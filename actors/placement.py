@@ -87,4 +87,3 @@ def get_or_create_host(placement: Placement, name: str, settings):
     return host_class().options(name=name, namespace=placement.namespace, get_if_exists=True,
                                 **HOST_OPTIONS, **custom_resources(ROOM_RESOURCE, 1)
                                 ).remote(settings, name)
-
