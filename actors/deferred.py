@@ -166,7 +166,7 @@ class Deferred:
         effects = tuple(e for e in effects if isinstance(e, Deliver))
         if not effects:
             return
-        from gateway.actor import find_gateway   # only the shell knows it runs on Ray
+        from actors.placement import find_gateway   # only the shell knows it runs on Ray
         async with self._push_order:        # one push at a time: they arrive in order
             for attempt in range(2):
                 if self._gateway is None:

@@ -12,7 +12,8 @@ How it stays true
 - Leases: a host's entries expire `lease` seconds after its last word (a host that
   vanished without a word, e.g. its node was lost).
 - Restarts: a host Ray re-created after a crash resets its predecessor's entries at
-  once (its rooms are gone from memory).
+  once (its rooms are gone from memory). What reset and expire drop is returned with the
+  occupants' sessions last reported, so that the supervisor tells them (status 332).
 - Two incarnations of one host name (a room actor that exited and was created again)
   are told apart by an incarnation id: a late "closed" from the old one never removes
   the new one's entry.
@@ -50,6 +51,8 @@ class RoomInfo:
     owners_only: bool = True        # every occupant is an owner (or there is none)
     hibernated_for: float = 0.0     # seconds, as measured by the host when it reported
     locked: bool = False            # being created: not configured yet (hidden from disco)
+    # (full JID, nick) of every occupant session: whom to tell if the room's host is lost
+    sessions: tuple[tuple[str, str], ...] = ()
 
     @property
     def domain(self) -> str:
@@ -68,6 +71,7 @@ class _Entry:
     holder: Holder
     info: RoomInfo
     hibernated_at: float | None     # directory clock
+    changed_at: float = 0.0         # directory clock: last report that changed the info
 
 
 class Directory:
@@ -101,28 +105,29 @@ class Directory:
         if not listed:
             self.expiry.pop(holder, None)     # nothing to expire; keeps the table small
 
-    def reset(self, host_name: str, incarnation: str) -> int:
-        """A host restarted: its predecessors' rooms are gone from memory."""
+    def reset(self, host_name: str, incarnation: str) -> list[RoomInfo]:
+        """A host restarted: its predecessors' rooms are gone from memory; returns them
+        as last reported (their occupants are to be told)."""
         old = [j for j, e in self.rooms.items()
                if e.holder[0] == host_name and e.holder[1] != incarnation]
-        for jid in old:
-            del self.rooms[jid]
+        lost = [self.rooms.pop(jid).info for jid in old]
         for holder in [h for h in self.expiry if h[0] == host_name and h[1] != incarnation]:
             del self.expiry[holder]
-        return len(old)
+        return lost
 
     def forget(self, jid: str, holder: Holder | None = None) -> None:
         entry = self.rooms.get(jid)
         if entry is not None and (holder is None or entry.holder == tuple(holder)):
             del self.rooms[jid]
 
-    def expire(self) -> list[Holder]:
+    def expire(self) -> dict[Holder, list[RoomInfo]]:
+        """Hosts silent for longer than the lease, with the rooms they held."""
         now = self.clock()
-        gone = [h for h, t in self.expiry.items() if t < now]
-        for holder in gone:
+        gone: dict[Holder, list[RoomInfo]] = {}
+        for holder in [h for h, t in self.expiry.items() if t < now]:
             del self.expiry[holder]
-            for jid in [j for j, e in self.rooms.items() if e.holder == holder]:
-                del self.rooms[jid]
+            held = [j for j, e in self.rooms.items() if e.holder == holder]
+            gone[holder] = [self.rooms.pop(jid).info for jid in held]
         return gone
 
     # what the supervisor asks -----------------------------------------------------
@@ -147,6 +152,17 @@ class Directory:
                 found.append(replace(e.info, hibernated_for=since))
         return sorted(found, key=lambda i: i.jid)
 
+    def changed_since(self, limit: int) -> list[tuple[RoomInfo, float, float]]:
+        """(room, seconds since its info last changed, seconds hibernated) for the first
+        `limit` rooms by JID (the supervisor's rooms file)."""
+        now = self.clock()
+        out = []
+        for jid in sorted(self.rooms)[:limit]:
+            e = self.rooms[jid]
+            out.append((e.info, now - e.changed_at,
+                        0.0 if e.hibernated_at is None else now - e.hibernated_at))
+        return out
+
     def gauges(self, label_of: Callable[[str], str]) -> dict[str, tuple[int, int]]:
         """label -> (rooms online, rooms hibernated); hibernated rooms are online too."""
         out: dict[str, list[int]] = {}
@@ -168,4 +184,7 @@ class Directory:
             at = entry.hibernated_at          # still the same hibernation
         else:
             at = self.clock() - info.hibernated_for
-        self.rooms[info.jid] = _Entry(holder, info, at)
+        same = entry is not None and entry.holder == holder and \
+            replace(entry.info, hibernated_for=0.0) == replace(info, hibernated_for=0.0)
+        changed = entry.changed_at if same else self.clock()
+        self.rooms[info.jid] = _Entry(holder, info, at, changed)

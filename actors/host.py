@@ -22,7 +22,7 @@ import uuid
 
 from actors.core import commands as c
 from actors.core.effects import Closed, Deliver, Forget, Persist
-from actors.core.replies import error_reply, refuse
+from actors.core.replies import error_reply, lost_state, refuse
 from actors.core.room import Room
 from actors.core.state import Env
 from actors.conferences import HostConferences
@@ -30,6 +30,7 @@ from actors.deferred import Deferred
 from actors.lifecycle import HostLifecycle, LifecycleMethods, wakes_nothing
 from actors.protocol import RETIRED, HostReply
 from actors.records import to_record, to_snapshot
+from actors.restarts import restarted_by_ray
 from actors.settings import HostSettings
 from persistence.store import RoomStore, StaleWrite, StoreUnavailable
 
@@ -53,7 +54,7 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
         self.deferred = Deferred(self)
         # hibernation and the supervisor's room directory: actors/lifecycle.py
         self.lifecycle = HostLifecycle(self)
-        if _restarted_by_ray():
+        if restarted_by_ray():
             self.conferences.after_restart()
             self.lifecycle.after_restart()
 
@@ -121,12 +122,20 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
             return await self._apply(room, effects)
         except StoreUnavailable as exc:
             log.error("room.storage_unavailable room=%s error=%s", room_jid, exc)
-            self.rooms.pop(room_jid, None)   # reload the last stored state next time
-            return refuse(cmd, "service-unavailable", "Room storage is unavailable")
+            # reload the last stored state next time; its occupants are told to rejoin
+            return self._drop(room_jid) + list(refuse(cmd, "service-unavailable",
+                                                      "Room storage is unavailable"))
         except Exception:   # a bug in one room must not take its neighbours down
             log.exception("room.crashed room=%s command=%s", room_jid, type(cmd).__name__)
-            self.rooms.pop(room_jid, None)
-            return refuse(cmd, "internal-server-error", "The room failed; try again")
+            return self._drop(room_jid) + list(refuse(cmd, "internal-server-error",
+                                                      "The room failed; try again"))
+
+    def _drop(self, room_jid: str) -> list:
+        """The room leaves memory after a failure: its occupants get 332 (lost_state)."""
+        room = self.rooms.pop(room_jid, None)
+        if room is None:
+            return []
+        return list(lost_state([(s, o.nick) for o in room.occupants.values() for s in o.sessions]))
 
     async def _open(self, room_jid: str, cmd, env: Env):
         service = self.settings.service_for(room_jid)
@@ -245,13 +254,4 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
         import ray   # only the shell knows it runs on Ray
         ray.actor.exit_actor()
         return True
-
-
-def _restarted_by_ray() -> bool:
-    """True in a host actor Ray re-created after a crash (False outside Ray)."""
-    try:
-        import ray
-        return ray.is_initialized() and ray.get_runtime_context().was_current_actor_reconstructed
-    except Exception:
-        return False
 

@@ -62,7 +62,8 @@ def info_of(room, hibernated_for: float | None = None) -> RoomInfo:
                     bool(room.config.persistent), len(room.occupants),
                     hibernated_for is not None,
                     all(o.affiliation is Affiliation.OWNER for o in occupants),
-                    hibernated_for or 0.0, bool(room.locked))
+                    hibernated_for or 0.0, bool(room.locked),
+                    tuple((s, o.nick) for o in occupants for s in o.sessions))
 
 
 def shed(room, now: float) -> None:

@@ -87,3 +87,15 @@ def get_or_create_host(placement: Placement, name: str, settings):
     return host_class().options(name=name, namespace=placement.namespace, get_if_exists=True,
                                 **HOST_OPTIONS, **custom_resources(ROOM_RESOURCE, 1)
                                 ).remote(settings, name)
+
+
+GATEWAY_NAME = "raymuc-gateway"   # the gateway actor (gateway/actor.py), named for pushes
+
+
+def find_gateway(namespace: str):
+    """The gateway actor rooms and the supervisor push stanzas to, or None."""
+    import ray
+    try:
+        return ray.get_actor(GATEWAY_NAME, namespace=namespace)
+    except ValueError:
+        return None

@@ -30,6 +30,8 @@ from typing import Mapping
 
 from actors.directory import Directory, EventKind, RoomInfo
 from actors.placement import Placement
+from actors.restarts import restarted_by_ray
+from actors.rooms_file import LIMIT, RoomsFile
 
 log = logging.getLogger("raymuc.supervisor")
 
@@ -74,12 +76,13 @@ class Supervisor:
         self.lock = threading.Lock()
         self.directory = Directory(settings.lease)
         self.metrics = MucMetrics(set(settings.host_types.values()), settings.prometheus)
+        self.rooms_file = RoomsFile(_ray_log_folder())
         self.handles: dict[str, object] = {}
         self.inflight: dict[object, tuple] = {}    # deep_hibernate call -> (room, holder, host)
         self.sweep_stats = {"sweeps": 0, "called": 0, "deep_hibernated": 0, "refused": 0,
                             "failed": 0, "timed_out": 0, "last_sweep_seconds": 0.0}
         self.started = time.time()
-        self.restarted = _reconstructed()
+        self.restarted = restarted_by_ray()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._every, args=(settings.probe_interval,
                                                                      self.probe), daemon=True,
@@ -110,9 +113,30 @@ class Supervisor:
 
     def reset(self, host_name: str, incarnation: str) -> int:
         with self.lock:
-            dropped = self.directory.reset(host_name, incarnation)
-        log.info("directory.host_restarted host=%s rooms_dropped=%d", host_name, dropped)
-        return dropped
+            lost = self.directory.reset(host_name, incarnation)
+        log.info("directory.host_restarted host=%s rooms_dropped=%d", host_name, len(lost))
+        self._tell_lost(lost)
+        return len(lost)
+
+    def _tell_lost(self, rooms) -> None:
+        """Rooms whose host crashed or vanished lost their occupants: each occupant session
+        gets an unavailable presence with 332 through the gateway, so that clients rejoin
+        instead of talking into a room that no longer knows them. Fire-and-forget: a lost
+        notice leaves that client as it was before this existed."""
+        from actors.core.replies import lost_state
+        from actors.placement import find_gateway
+        rooms = [r for r in rooms if r.sessions]
+        if not rooms:
+            return
+        try:
+            gateway = find_gateway(self.settings.namespace)
+            for room in rooms:
+                gateway.emit.remote(room.jid, lost_state(room.sessions))
+        except Exception as exc:
+            log.warning("directory.lost_notice_failed rooms=%d error=%s", len(rooms), exc)
+            return
+        log.warning("directory.occupants_told rooms=%d sessions=%d", len(rooms),
+                    sum(len(r.sessions) for r in rooms))
 
     # queries ---------------------------------------------------------------------
     def list_rooms(self, domain: str | None = None) -> list[RoomInfo]:
@@ -144,12 +168,15 @@ class Supervisor:
                 log.exception("supervisor.round_failed work=%s", work.__name__)
 
     def probe(self) -> None:
-        """The gauges, every probe_interval (and expired host leases)."""
+        """The gauges, every probe_interval (and expired host leases, the rooms file)."""
         with self.lock:
             gone = self.directory.expire()
             counts = self.directory.gauges(self.settings.host_type)
-        for holder in gone:
-            log.warning("directory.lease_expired host=%s", holder[0])
+            rows, total = self.directory.changed_since(LIMIT), len(self.directory.rooms)
+        self.rooms_file.update(rows, total)
+        for holder, rooms in gone.items():
+            log.warning("directory.lease_expired host=%s rooms=%d", holder[0], len(rooms))
+            self._tell_lost(rooms)
         self.metrics.set_rooms(counts)
 
     def sweep(self) -> None:
@@ -222,17 +249,20 @@ class Supervisor:
         return handle
 
 
+def _ray_log_folder():
+    """This node's Ray log folder (the dashboard's Logs tab); None outside Ray. Ray has no
+    public call for it: the node object is private, hence the broad fallback."""
+    try:
+        import ray
+        from pathlib import Path
+        return Path(ray._private.worker._global_node.get_logs_dir_path())
+    except Exception:
+        return None
+
+
 def _actor_gone(exc: Exception) -> bool:
     from ray.exceptions import ActorDiedError
     return isinstance(exc, ActorDiedError)
-
-
-def _reconstructed() -> bool:
-    try:
-        import ray
-        return ray.get_runtime_context().was_current_actor_reconstructed
-    except Exception:
-        return False
 
 
 # Ray plumbing ---------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 
-GATEWAY_NAME = "raymuc-gateway"
+# The gateway's name lives with the other Ray names: room hosts and the supervisor push to it.
+from actors.placement import GATEWAY_NAME, find_gateway  # noqa: F401
 GATEWAY_OPTIONS = dict(
     num_cpus=0,            # placement only; it is I/O-bound and must not block room hosts
     max_concurrency=1000,  # async actor: inbound stanzas and pushes interleave on one loop
@@ -69,7 +70,8 @@ class GatewayActor:
     async def stats(self) -> dict:
         if self.gateway is None:
             return {}
-        out = dict(self.gateway.router.stats)
+        import os
+        out = {"pid": os.getpid(), **self.gateway.router.stats}   # the pid: for py-spy and faults
         if self.gateway.workers is not None:
             out["workers"] = await self.gateway.workers.stats()
             out["feed_lost"] = self.gateway.workers.lost
@@ -89,10 +91,3 @@ def start_gateway(namespace: str, spec: dict):
     ray.get(actor.ensure_started.remote())
     return actor
 
-
-def find_gateway(namespace: str):
-    import ray
-    try:
-        return ray.get_actor(GATEWAY_NAME, namespace=namespace)
-    except ValueError:
-        return None

@@ -108,7 +108,13 @@ class RoomStore:
                 )
                 if result.matched_count == 1:
                     return
-            stored = self._stored_version(record.jid)
+            current = self._rooms.find_one({"_id": record.jid})
+            if current == doc:
+                # This very state is stored: an earlier attempt landed but its answer was
+                # lost (a timeout while the server was slow or frozen). Success, not stale:
+                # else the caller refuses a change that did take effect.
+                return
+            stored = None if current is None else current.get("version")
         log.info("store.stale_write jid=%s attempted=%d stored=%s", record.jid, record.version, stored)
         raise StaleWrite(record.jid, record.version, stored)
 
@@ -162,7 +168,3 @@ class RoomStore:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def _stored_version(self, jid: str) -> int | None:
-        doc = self._rooms.find_one({"_id": jid}, {"version": 1})
-        return None if doc is None else doc.get("version")

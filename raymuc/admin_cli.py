@@ -36,28 +36,80 @@ def add_commands(sub) -> None:
                                        "retries, per gateway worker), as JSON")
     p.add_argument("--config", required=True)
     p.set_defaults(func=cmd_gateway)
+    p = sub.add_parser("dashboard", help="the Ray dashboard's URL and the token it asks for")
+    p.add_argument("--config", required=True)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_dashboard)
 
 
-def _attach(config_path: str):
-    from raymuc.cli import _load
-    from raymuc import raysession, wiring
+def _session(config_path: str):
+    """(config, RaySession) of the running service: its session file with a private head
+    ([ray] address = "local"), else the cluster it joined (token from RAY_AUTH_TOKEN,
+    RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token, as for `raymuc run`)."""
+    from raymuc.cli_support import load_config_or_exit
+    from raymuc import raysession
     from raymuc.service import SESSION_FILE
-    config = _load(config_path)
+    config = load_config_or_exit(config_path)
+    if config.ray.address != "local":
+        try:
+            session, _ = raysession.attach_or_start(config.ray.address, Path(config.storage.data_dir),
+                                                    namespace=config.ray.namespace)
+        except (raysession.RaySessionError, ValueError) as exc:
+            _fail(f"cannot find the Ray cluster {config.ray.address!r}: {exc}")
+        return config, session
     path = Path(config.storage.data_dir) / SESSION_FILE
     try:
-        session = raysession.RaySession.from_file(path)
+        return config, raysession.RaySession.from_file(path)
     except (raysession.SessionFileError, OSError) as exc:
-        print(f"raymuc: no running service found ({exc}); is `raymuc run` up with this "
-              "config?", file=sys.stderr)
-        raise SystemExit(2) from None
-    raysession.connect(session, namespace=config.ray.namespace)
-    return config, wiring.placement(config)
+        _fail(f"no running service found ({exc}); is `raymuc run` up with this config?")
+
+
+def _attach(config_path: str, command: str):
+    """Connect as a quiet second driver: log lines (Ray's own) go to <data_dir>/operator.log,
+    not to the terminal; the dashboard lists the driver as job "raymuc <command>"."""
+    from raymuc import raysession, wiring
+    config, session = _session(config_path)
+    _ray_log_to_file(Path(config.storage.data_dir) / OPERATOR_LOG)
+    from ray.job_config import JobConfig
+    try:
+        context = raysession.connect(session, namespace=config.ray.namespace,
+                                     configure_logging=False,
+                                     job_config=JobConfig(metadata={"job_name": f"raymuc {command}"}))
+    except (raysession.RaySessionError, ConnectionError) as exc:
+        _fail(f"cannot reach the service's Ray at {session.gcs_address}: {exc}")
+    return config, wiring.placement(config), context
+
+
+OPERATOR_LOG = "operator.log"
+
+
+def _ray_log_to_file(path: Path) -> None:
+    """Every log line of this process, Ray's included, to `path` and not to the terminal
+    (ray.init(configure_logging=False) drops Ray's stderr handler; its loggers then
+    propagate to the root, which writes only here)."""
+    import logging
+    from logging.handlers import RotatingFileHandler
+    try:
+        handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=1)
+    except OSError:              # a read-only data_dir: the lines are simply dropped
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    import ray  # noqa: F401  (importing Ray sets up its "ray" logger: made to propagate here)
+    logging.getLogger("ray").propagate = True
+
+
+def _fail(message: str):
+    print(f"raymuc: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def cmd_room(args) -> int:
     import ray
     from actors import placement as pl
-    config, placement = _attach(args.config)
+    config, placement, _ = _attach(args.config, "room")
     name = placement.actor_name(args.jid)
     handle = pl.find_host(placement, name)
     if handle is None:
@@ -78,7 +130,7 @@ def cmd_room(args) -> int:
 def cmd_gateway(args) -> int:
     import ray
     from gateway.actor import find_gateway
-    config, _ = _attach(args.config)
+    config, _, _ = _attach(args.config, "gateway")
     handle = find_gateway(config.ray.namespace)
     if handle is None:
         print("raymuc: the gateway actor is not running", file=sys.stderr)
@@ -90,7 +142,7 @@ def cmd_gateway(args) -> int:
 def cmd_rooms(args) -> int:
     import ray
     from actors.supervisor import find_supervisor
-    config, _placement = _attach(args.config)
+    config, _placement, _ = _attach(args.config, "rooms")
     sup = find_supervisor(config.ray.namespace)
     if sup is None:
         print("raymuc: the supervisor is not running", file=sys.stderr)
@@ -115,7 +167,7 @@ def cmd_rooms(args) -> int:
 
 def cmd_hibernate(args) -> int:
     from actors.supervisor import operate
-    _config, placement = _attach(args.config)
+    _config, placement, _ = _attach(args.config, "hibernate")
     return _print_result(operate(placement, args.jid, "hibernate"))
 
 
@@ -123,7 +175,7 @@ def cmd_stop_room(args) -> int:
     import ray
     from actors import placement as pl
     from actors.supervisor import operate
-    _config, placement = _attach(args.config)
+    _config, placement, _ = _attach(args.config, "stop-room")
     handle = pl.find_host(placement, placement.actor_name(args.jid))
     state = ray.get(handle.room_state.remote(args.jid)) if handle is not None else None
     if state is None:
@@ -136,6 +188,34 @@ def cmd_stop_room(args) -> int:
     return _print_result(operate(placement, args.jid, "stop"))
 
 
+def cmd_dashboard(args) -> int:
+    """URL and token: from the session file for a private head (no Ray connection); a
+    joined cluster is asked for its dashboard URL."""
+    import os
+    config, session = _session(args.config)
+    url = session.dashboard_url
+    if url is None:
+        _c, _p, context = _attach(args.config, "dashboard")
+        url = getattr(context, "dashboard_url", None) or None
+        if url and "://" not in url:
+            url = f"http://{url}"
+    from raymuc.raysession import RaySessionError
+    try:
+        token = session.token() or os.environ.get("RAY_AUTH_TOKEN") or None
+    except RaySessionError as exc:     # the token file went away: the head stopped
+        _fail(str(exc))
+    if args.json:
+        print(json.dumps({"url": url, "token": token}))
+        return 0 if url else 1
+    if not url:
+        print("The Ray cluster runs no dashboard.")
+        return 1
+    print(f"Dashboard: {url}")
+    print(f"Token:     {token}" if token else
+          "Token:     none found here (the cluster may not use token authentication)")
+    return 0
+
+
 def _print_result(result: dict) -> int:
     print(json.dumps(result, indent=2, default=str))
     return 0 if result.get("done") else 1
@@ -143,7 +223,9 @@ def _print_result(result: dict) -> int:
 
 def _room_dict(info) -> dict:
     from dataclasses import asdict
-    return asdict(info)
+    # the sessions (real JIDs) are the supervisor's to tell occupants of a lost room;
+    # `raymuc room JID` shows who is inside
+    return {k: v for k, v in asdict(info).items() if k != "sessions"}
 
 
 def _yn(flag: bool) -> str:

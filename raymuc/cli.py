@@ -6,30 +6,15 @@ import logging
 import os
 import sys
 
+from raymuc.cli_support import load_config_or_exit, setup_logging
+
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 
-def _load(path: str):
-    from raymuc.config import ConfigError, load_config
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        print(f"raymuc: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    except OSError as exc:
-        print(f"raymuc: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        raise SystemExit(2) from None
-
-
-def _logging(config) -> None:
-    level = getattr(config.general, "loglevel", "warning").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-
-
 def cmd_run(args) -> int:
-    config = _load(args.config)
-    _logging(config)
+    config = load_config_or_exit(args.config)
+    setup_logging(config)
     for note in config.notes:   # what was adjusted as MongooseIM would (config/compat.py)
         logging.getLogger("raymuc.config").warning("config.note file=%s %s", args.config, note)
     from raymuc.service import run
@@ -80,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     from raymuc import admin_cli
     admin_cli.add_commands(sub)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:       # `raymuc rooms | head`: the reader is done, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # quiet exit flush
+        return 0
 
 
 if __name__ == "__main__":

@@ -50,7 +50,9 @@ def start_ray(config, stack: contextlib.ExitStack):
         log.info("ray.started dashboard=%s", session.dashboard_url)
     else:
         session, _ = raysession.attach_or_start(config.ray.address, data_dir)
-    raysession.connect(session, namespace=config.ray.namespace)
+    from ray.job_config import JobConfig
+    raysession.connect(session, namespace=config.ray.namespace,     # named in the dashboard's jobs
+                       job_config=JobConfig(metadata={"job_name": "raymuc run"}))
     stack.callback(ray.shutdown)
     return session
 

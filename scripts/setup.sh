@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-shot, idempotent setup for a fresh Debian 12 (run as root, e.g. by CI): installs Prosody
-# without ever running the system service, then creates .venv and installs RayMUC into it
-# from the lock (requirements/dev.lock).
+# without ever running the system service, openssl, profanity and tmux, then creates .venv and
+# installs RayMUC into it from the lock (requirements/dev.lock).
 # Safe to re-run: every step skips work that is already done.
 set -euo pipefail
 
@@ -41,6 +41,23 @@ else
     $SUDO apt-get update
     $SUDO apt-get install -y --no-install-recommends prosody
     note "installed: $(dpkg-query -W -f='${Version}' prosody)"
+fi
+
+step "Installing the demo's and real-client tests' tools: openssl, profanity, tmux"
+# openssl makes the demo's TLS certificate; tests/e2e/test_demo_clients.py drives
+# profanity (Debian's terminal XMPP client) under tmux against `raymuc demo`.
+missing=""
+for pkg in openssl profanity tmux; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $pkg"
+done
+if [ -z "$missing" ]; then
+    note "already installed"
+else
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y --no-install-recommends $missing
+    note "installed:$missing"
 fi
 
 step "Keeping the system Prosody service stopped"

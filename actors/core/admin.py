@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from . import commands as c
 from .affiliations import reason_of, reveal_real_jids, set_affiliation, set_reserved_nick
 from .broadcast import broadcast_presence
+from .caps import check_room_for
 from .effects import AdminListResult, IqResult, Item
 from .errors import Refused
 from .jid import bare_of
+from .nick import valid_nick
 from .outbox import Outbox
 from .presence import remove_occupant
 from .privileges import (Actor, actor_of, check_affiliation_change, check_affiliation_list,
@@ -78,6 +80,7 @@ def handle_admin_set(room, cmd: c.AdminSet, env: Env, out: Outbox) -> None:
     actor = actor_of(room, cmd.sender)
     changes = [_plan(room, actor, item) for item in cmd.items]
     _check_batch(room, changes)
+    _check_caps(room, changes)
     # §8.2: the requester learns of the success before the remaining occupants do.
     out.deliver((cmd.sender,), IqResult(cmd.id))
     for change in changes:
@@ -125,6 +128,9 @@ def _plan(room, actor: Actor, item: c.AdminItem) -> RoleChange | AffiliationChan
     if reserve and aff.rank < Affiliation.MEMBER.rank:
         reserve = None                  # only members and above hold reserved nicks
     if reserve:
+        if not valid_nick(reserve):
+            raise Refused("jid-malformed", f"Not a nickname the PRECIS Nickname profile (RFC 8266) "
+                                           f"accepts: {reserve!r}")
         holder = room.nick_owner(reserve)
         if holder is not None and holder != bare:
             raise Refused("conflict", f"The nick {reserve!r} is reserved by someone else")
@@ -132,7 +138,7 @@ def _plan(room, actor: Actor, item: c.AdminItem) -> RoleChange | AffiliationChan
 
 
 def _occupant(room, nick: str):
-    occ = room.occupants.get(nick)
+    occ = room.occupant_named(nick)
     if occ is None:
         raise Refused("item-not-found", f"No occupant with the nick {nick!r}")
     return occ
@@ -147,8 +153,16 @@ def _check_batch(room, changes) -> None:
     check_owners_remain(owners, after)
 
 
+def _check_caps(room, changes) -> None:
+    affs = [ch for ch in changes if isinstance(ch, AffiliationChange)]
+    check_room_for(room, {ch.bare: ch.affiliation for ch in affs},
+                   {ch.bare: ch.reserve for ch in affs if ch.reserve is not None},
+                   {ch.bare: ch.reason if ch.affiliation is not Affiliation.NONE else ""
+                    for ch in affs})
+
+
 def _apply_role(room, actor: Actor, ch: RoleChange, out: Outbox) -> None:
-    occ = room.occupants.get(ch.nick)
+    occ = room.occupant_named(ch.nick)
     if occ is None or occ.role is ch.role:      # gone or unchanged by an earlier item
         return
     if ch.role is Role.NONE:

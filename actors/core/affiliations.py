@@ -11,9 +11,7 @@ from .effects import Invitation
 from .occupant import Occupant
 from .outbox import Outbox
 from .roles import Affiliation, Role
-
-REASONS = "affiliation_reasons"
-NICKS = "nicks"
+from .state import NICKS, REASONS
 
 
 def set_affiliation(room, bare: str, aff: Affiliation, actor_nick: str | None,
@@ -92,10 +90,4 @@ def _keep_reason(room, bare: str, aff: Affiliation, reason: str) -> None:
 
 def set_reserved_nick(room, bare: str, nick: str | None) -> None:
     """Reserve `nick` for `bare` in this room, or drop its reservation (None or '')."""
-    nicks = dict(room.extra.get(NICKS, {}))
-    if nick:
-        nicks[bare] = nick
-    else:
-        nicks.pop(bare, None)
-    room.extra[NICKS] = nicks
-    room.changed()
+    room.reserve_nick(bare, nick)

@@ -8,6 +8,7 @@ from .errors import Refused
 from .features.registry import hooks
 from .forwarding import handle_iq_to_occupant
 from .jid import bare_of
+from .nick import same_nick
 from .outbox import Outbox
 from .register import reserved_nick
 from .roles import Affiliation
@@ -128,7 +129,7 @@ def handle_ping(room, cmd: c.Ping, env: Env, out: Outbox) -> None:
         if occ is None:
             raise Refused("not-acceptable", "You are not currently connected to this room",
                           type="cancel")         # as XEP-0410's example
-        if occ.nick != cmd.nick:
+        if not same_nick(occ.nick, cmd.nick):      # one's own, in any spelling: answered here
             handle_iq_to_occupant(room, c.IqToOccupant(
                 cmd.sender, cmd.id, cmd.nick, "get", f"<ping xmlns='{NS_PING}'/>", NS_PING),
                 env, out)

@@ -46,7 +46,7 @@ def handle_iq_to_occupant(room, cmd: c.IqToOccupant, env: Env, out: Outbox) -> N
             raise Refused("bad-request", "Only occupants may query occupants")
         raise Refused("not-acceptable", "Only occupants are allowed to send queries to the "
                                         "conference", type="cancel")     # as XEP-0410's
-    target = room.occupants.get(cmd.nick)
+    target = room.occupant_named(cmd.nick)
     if target is None:
         raise Refused("item-not-found", "Recipient is not in the conference room")
     if not room.config.allow_query_users:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from . import commands as c
 from .affiliations import set_affiliation
+from .caps import check_room_for
 from .effects import DeclineOut, Invitation
 from .errors import Refused
 from .jid import bare_of
@@ -65,6 +66,9 @@ def handle_invite(room, cmd: c.Invite, env: Env, out: Outbox) -> None:
         # invitation "from" the room (a loop); occupant-JID invitations aren't supported.
         if invitee.split("/", 1)[0].rpartition("@")[2] == room.policy.service:
             raise Refused("bad-request", "Invite people by their own JID, not a room's")
+    if room.config.members_only:
+        check_room_for(room, {bare_of(i): Affiliation.MEMBER for i, _ in cmd.invitees
+                              if room.affiliation_of(bare_of(i)) is Affiliation.NONE})
     _charge(room, occ.bare, len(cmd.invitees), env.now)
     password = room.config.password if room.config.password_protected else None
     for invitee, reason in cmd.invitees:

@@ -56,7 +56,7 @@ def private_message(room, cmd: c.Message, out: Outbox) -> None:
         raise Refused("not-acceptable", "Only occupants are allowed to send private messages")
     if cmd.type == "groupchat":
         raise Refused("bad-request", "Private messages can't be of type groupchat")
-    target = room.occupants.get(cmd.nick)
+    target = room.occupant_named(cmd.nick)
     if target is None:
         raise Refused("item-not-found", "No occupant with that nickname")
     for hook in hooks("pre_private_message"):

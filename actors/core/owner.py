@@ -3,6 +3,7 @@ initial configuration, and destroying the room."""
 from __future__ import annotations
 
 from . import commands as c
+from .caps import check_room_for
 from .effects import DestroyNotice, FormField, FormResult, IqResult, MessageOut
 from .errors import Refused
 from .features.history_length import max_history
@@ -100,11 +101,17 @@ def apply_config(room, form: c.Form, sender: str, env: Env, out: Outbox) -> None
         except FieldValueError as exc:
             raise Refused("bad-request", f"{var}: expected {exc}") from None
     new_affs = _affiliation_lists(form)
+    list_changes = _list_changes(room, new_affs) if new_affs is not None else None
+    if list_changes and Affiliation.OWNER not in {**room.affiliations, **list_changes}.values():
+        # e.g. the only owner listed under muc#roomconfig_roomadmins alone
+        raise Refused("conflict", "A room must keep at least one owner")
     old, new = room.config, room.config.replace(**changes)
     for hook in hooks("adjust_config"):
         new = hook(room, new)
     for hook in hooks("validate_config"):
         hook(room, new, sender_bare)
+    if new_affs is not None:
+        check_room_for(room, list_changes)
     was_locked = room.locked
     room.locked = False
     if new != old or new_affs is not None or was_locked:
@@ -146,6 +153,14 @@ def _bare_jid(value: str) -> str:
         return JID.parse(value.strip()).bare
     except JidError:
         raise Refused("jid-malformed", f"Not a JID: {value.strip()!r}") from None
+
+
+def _list_changes(room, lists) -> dict[str, Affiliation]:
+    """What _apply_affiliation_lists will change: bare JID -> new affiliation."""
+    changes = {bare: Affiliation.NONE for aff in lists
+               for bare, current in room.affiliations.items() if current is aff}
+    changes.update((bare, aff) for aff, jids in lists.items() for bare in jids)
+    return changes
 
 
 def _apply_affiliation_lists(room, lists, out: Outbox) -> None:

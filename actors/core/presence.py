@@ -1,7 +1,6 @@
 """Entering, presence updates, nick changes and leaving (XEP-0045 §7.1-7.3, 7.6, 7.14)."""
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from . import commands as c
@@ -12,6 +11,7 @@ from .external_auth import NeedsExternalAuth, defer_join
 from .features.registry import hooks
 from .history import stanza_chars
 from .jid import bare_of
+from .nick import same_nick, valid_nick
 from .occupant import Occupant
 from .outbox import Outbox
 from .roles import Affiliation, Role
@@ -37,17 +37,6 @@ class JoinAttempt:
     now: float = 0.0                # Env.now of the attempt (for rate limits)
 
 
-def valid_nick(nick: str) -> bool:
-    """§17.1: a nick is non-empty and not only invisible characters (spaces,
-    controls, format characters such as U+200B); at most 1023 bytes (RFC 7622)."""
-    return bool(nick) and not all(_invisible(ch) for ch in nick) \
-        and len(nick.encode("utf-8", "surrogatepass")) <= 1023
-
-
-def _invisible(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch) in ("Zs", "Cc", "Cf")
-
-
 def handle_presence(room, cmd: c.Presence, env: Env, out: Outbox) -> None:
     occ = room.occupant_of(cmd.sender)
     if not cmd.available:
@@ -60,7 +49,9 @@ def handle_presence(room, cmd: c.Presence, env: Env, out: Outbox) -> None:
         return
     if occ is None:
         join(room, cmd, env, out)
-    elif cmd.nick != occ.nick:
+    elif cmd.nick != occ.nick and not (len(occ.sessions) > 1 and same_nick(cmd.nick, occ.nick)):
+        # Another session may have joined under another spelling of the nick: its
+        # presence is not a rename of everyone's occupant
         change_nick(room, occ, cmd, out)
     elif cmd.muc:
         resync(room, occ, cmd, env, out)
@@ -90,7 +81,8 @@ def join(room, cmd: c.Presence, env: Env, out: Outbox, external_auth: bool = Fal
 def _enter(room, cmd: c.Presence, env: Env, out: Outbox, external_auth: bool,
            created: bool) -> None:
     if not valid_nick(cmd.nick):
-        raise Refused("jid-malformed", "A nickname is required to enter the room")
+        raise Refused("jid-malformed", "A nickname is required to enter the room: one the "
+                                       "PRECIS Nickname profile (RFC 8266) accepts")
     if not cmd.muc:
         _not_an_occupant(cmd, out)
         if created:
@@ -103,7 +95,7 @@ def _enter(room, cmd: c.Presence, env: Env, out: Outbox, external_auth: bool,
         raise Refused("item-not-found", "This room is locked until its owner configures it")
     if aff is Affiliation.OUTCAST:
         raise Refused("forbidden", "You have been banned from this room")
-    holder = room.occupants.get(cmd.nick)
+    holder = room.occupant_named(cmd.nick)
     if holder is not None and not (holder.bare == bare and room.config.allow_multiple_sessions):
         raise Refused("conflict", "That nickname is already in use by another occupant")
     owner_of_nick = room.nick_owner(cmd.nick)
@@ -205,9 +197,10 @@ def _status(room, occ: Occupant | None, status: str | None) -> str | None:
 def change_nick(room, occ: Occupant, cmd: c.Presence, out: Outbox) -> None:
     new = cmd.nick
     if not valid_nick(new):
-        raise Refused("jid-malformed", "A nickname is required")
-    holder = room.occupants.get(new)
-    if holder is not None:
+        raise Refused("jid-malformed", "Not a nickname the PRECIS Nickname profile (RFC 8266) "
+                                       "accepts")
+    holder = room.occupant_named(new)
+    if holder is not None and holder.nick != occ.nick:     # a new spelling of one's own is fine
         raise Refused("conflict", "That nickname is already in use by another occupant")
     registered = room.nick_owner(new)
     if registered is not None and registered != occ.bare:

@@ -6,11 +6,12 @@ with the room) and makes an unaffiliated user a member. Who may register:
 - outcasts never (forbidden);
 - members, admins and owners (service admins count as owners): always, to reserve
   or change their nick;
-- unaffiliated users only where membership admits nobody the room would otherwise
-  keep out or silence: not in members-only rooms (membership is what they control;
-  admins grant it, §9.3) and not where newcomers enter as visitors (registering would
-  be a way around the moderators). Elsewhere not-allowed, as §7.10 says for a
-  restricted privilege.
+- unaffiliated users only while in the room (strangers who never enter must not
+  grow the stored lists; caps.py bounds what occupants add), and only where
+  membership admits nobody the room would otherwise keep out or silence: not in
+  members-only rooms (membership is what they control; admins grant it, §9.3) and
+  not where newcomers enter as visitors (registering would be a way around the
+  moderators). Elsewhere not-allowed, as §7.10 says for a restricted privilege.
 A nick held by another user's occupant or reserved by another user is a conflict.
 <remove/> cancels the registration: the reservation goes, and membership with it
 (admins and owners keep their affiliation); not registered -> registration-required
@@ -19,11 +20,12 @@ from __future__ import annotations
 
 from . import commands as c
 from .affiliations import set_affiliation, set_reserved_nick
+from .caps import check_room_for
 from .effects import FormField, FormResult, IqResult
 from .errors import Refused
 from .jid import bare_of
+from .nick import valid_nick
 from .outbox import Outbox
-from .presence import valid_nick
 from .roles import Affiliation
 from .state import Env
 
@@ -69,14 +71,16 @@ def handle_register_set(room, cmd: c.RegisterSet, env: Env, out: Outbox) -> None
     if not values or len(values) != 1 or not valid_nick(values[0]):
         raise Refused("bad-request", f"{NICK_VAR} needs one valid nickname")
     nick = values[0]
-    holder = room.occupants.get(nick)
+    holder = room.occupant_named(nick)
     if (holder is not None and holder.bare != bare) or room.nick_owner(nick) not in (None, bare):
         raise Refused("conflict", "That nickname is already in use or reserved by someone else")
+    joins = room.affiliation_of(bare) is Affiliation.NONE
+    check_room_for(room, {bare: Affiliation.MEMBER} if joins else {}, {bare: nick})
     # §7.10: the user learns of the success; then, if present, everyone of the membership.
     out.deliver((cmd.sender,), IqResult(cmd.id))
     if reserved_nick(room, bare) != nick:
         set_reserved_nick(room, bare, nick)
-    if room.affiliation_of(bare) is Affiliation.NONE:
+    if joins:
         set_affiliation(room, bare, Affiliation.MEMBER, None, "", out)
 
 
@@ -101,6 +105,9 @@ def _check_may_register(room, bare: str) -> None:
     if room.config.members_only:
         raise Refused("not-allowed", "Membership of this members-only room is granted by "
                                      "its admins")
+    if not any(o.bare == bare for o in room.occupants.values()):
+        raise Refused("not-allowed", "Only occupants may register with this room: enter "
+                                     "it first")
     if room.config.moderated and not room.default_role(Affiliation.NONE).has_voice:
         raise Refused("not-allowed", "Registration is closed: newcomers to this room are "
                                      "visitors until a moderator gives them voice")

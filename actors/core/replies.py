@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import commands as c
-from .effects import Deliver, ErrorOut
+from .effects import Deliver, ErrorOut, Item, PresenceOut
 from .errors import XmppError
 
 
@@ -28,3 +28,16 @@ def error_reply(cmd, error: XmppError) -> tuple:
 
 def refuse(cmd, condition: str, text: str = "") -> tuple:
     return error_reply(cmd, XmppError.of(condition, text))
+
+
+LOST_STATE_TEXT = "The room was restarted; please join again"
+
+
+def lost_state(sessions, text: str = LOST_STATE_TEXT) -> tuple:
+    """The room lost its live state (its process crashed or was lost with its node): each
+    occupant session gets its own unavailable presence with 110 and 332 (XEP-0045's
+    "removed because of a system shutdown"), so that clients rejoin instead of talking
+    into a room that no longer knows them. sessions: (full JID, nick) pairs."""
+    return tuple(Deliver((jid,), PresenceOut(nick, unavailable=True, item=Item("none", "none"),
+                                             codes=(110, 332), status=text))
+                 for jid, nick in sessions)

@@ -12,14 +12,15 @@ from .effects import Closed, Forget, LogEvent, Persist
 from .errors import Refused, XmppError
 from .features.registry import hooks
 from .history import History
-from .jid import bare_of
+from .jid import bare_of, canonical_bare
+from .nick import nick_key
 from .occupant import Occupant
 from .outbox import Outbox
 from .policy import ServicePolicy
 from .replies import error_reply, refuse
 from .roles import Affiliation, Role
 from .roomconfig import RoomConfig
-from .state import Env, RoomSeed, RoomSnapshot
+from .state import NICKS, REASONS, Env, RoomSeed, RoomSnapshot
 
 
 class Room:
@@ -38,6 +39,9 @@ class Room:
         self.locked = locked
         self.extra = dict(extra or {})
         self.occupants: dict[str, Occupant] = {}
+        self._nick_keys: dict[str, str] = {}        # nick_key -> nick of an occupant
+        self._reserved: dict[str, str] = {}          # nick_key -> bare, of extra[NICKS]
+        self._reserved_of: object = None              # the extra[NICKS] it indexes
         self.sessions: dict[str, str] = {}          # full JID -> nick
         self.history = History(policy.history_size)
         self.pending_iqs: dict = {}                  # forwarding.PendingIq by rewritten id
@@ -48,7 +52,7 @@ class Room:
     # construction ----------------------------------------------------------
     @classmethod
     def new(cls, jid: str, policy: ServicePolicy, seed: RoomSeed, creator: str, env: Env) -> "Room":
-        affs = {bare: Affiliation(aff) for bare, aff in seed.affiliations}
+        affs = _canonical_keys({bare: Affiliation(aff) for bare, aff in seed.affiliations})
         affs[bare_of(creator)] = Affiliation.OWNER
         room = cls(jid, policy, RoomConfig(seed.config), affs, seed.subject,
                    seed.subject_author, secret=env.uid, locked=True)
@@ -56,9 +60,9 @@ class Room:
 
     @classmethod
     def restore(cls, policy: ServicePolicy, snap: RoomSnapshot) -> "Room":
-        extra = dict(snap.extra)
+        extra = _canonical_extra(snap.extra)
         return cls(snap.jid, policy, RoomConfig(snap.config),
-                   {j: Affiliation(a) for j, a in snap.affiliations.items()},
+                   _canonical_keys({j: Affiliation(a) for j, a in snap.affiliations.items()}),
                    snap.subject, snap.subject_author, secret=str(extra.pop("secret", "")),
                    version=snap.version, extra=extra)
 
@@ -148,11 +152,37 @@ class Room:
         return digest[:18].hex()
 
     def nick_owner(self, nick: str) -> str | None:
-        """The bare JID that registered this nick with the room, if any."""
-        for bare, registered in self.extra.get("nicks", {}).items():
-            if registered == nick:
-                return bare
-        return None
+        """The bare JID that registered this nick (in any spelling) with the room, if any."""
+        return self._reserved_index().get(nick_key(nick) or "")
+
+    def reserve_nick(self, bare: str, nick: str | None) -> None:
+        """Reserve `nick` for `bare`, or drop its reservation (None or '')."""
+        # Copy, never mutate: a snapshot already handed to the shell may share the dict.
+        index = self._reserved_index()
+        nicks = dict(self.extra.get(NICKS, {}))
+        old = nicks.pop(bare, None)
+        if old is not None:
+            index.pop(nick_key(old) or "", None)
+        if nick:
+            nicks[bare] = nick
+            index[nick_key(nick) or ""] = bare
+        self.extra[NICKS] = self._reserved_of = nicks
+        self.changed()
+
+    def _reserved_index(self) -> dict[str, str]:
+        # Kept up to date by reserve_nick; rebuilt (once) when extra[NICKS] was replaced
+        # wholesale, as restore and tests do
+        nicks = self.extra.get(NICKS, {})
+        if nicks is not self._reserved_of:
+            self._reserved_of = nicks
+            self._reserved = {key: bare for bare, nick in nicks.items()
+                              if (key := nick_key(nick)) is not None}
+        return self._reserved
+
+    def occupant_named(self, nick: str) -> Occupant | None:
+        """The occupant whose nick is `nick` in any spelling (nick.py)."""
+        found = self._nick_keys.get(nick_key(nick) or "")
+        return self.occupants.get(found) if found is not None else None
 
     def config_max_history(self) -> int | None:
         from .features.history_length import max_history
@@ -178,11 +208,13 @@ class Room:
 
     def put_occupant(self, occ: Occupant) -> None:
         self.occupants[occ.nick] = occ
+        self._nick_keys[nick_key(occ.nick) or occ.nick] = occ.nick
         for s in occ.sessions:
             self.sessions[s] = occ.nick
 
     def drop_occupant(self, occ: Occupant) -> None:
         self.occupants.pop(occ.nick, None)
+        self._nick_keys.pop(nick_key(occ.nick) or occ.nick, None)
         for s in occ.sessions:
             self.sessions.pop(s, None)
 
@@ -191,6 +223,27 @@ class Room:
         for occ in list(self.occupants.values()):
             if occ.affiliation.rank < Affiliation.MEMBER.rank:
                 remove_occupant(self, occ, out, codes=(322,))
+
+
+def _canonical_keys(by_bare: dict) -> dict:
+    """Bare JIDs stored before RFC 7622 normalisation (fullwidth, mixed case) under their
+    canonical form. Where two spellings collide the canonical one wins: before, only it
+    ever matched a user. A key that does not normalise is kept: it matches nobody, and an
+    owner can still see it in the lists."""
+    out = {}
+    for bare, value in by_bare.items():
+        canonical = canonical_bare(bare) or bare
+        if canonical not in out or canonical == bare:
+            out[canonical] = value
+    return out
+
+
+def _canonical_extra(extra) -> dict:
+    extra = dict(extra)
+    for name in (NICKS, REASONS):
+        if isinstance(extra.get(name), dict):
+            extra[name] = _canonical_keys(extra[name])
+    return extra
 
 
 def _handler_for(cmd):

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+# Keys of RoomSnapshot.extra kept per bare JID (affiliations.py; caps.py bounds them)
+NICKS = "nicks"                         # bare JID -> reserved nick (§7.10, §9.3)
+REASONS = "affiliation_reasons"         # bare JID -> the reason given with its affiliation
+
 
 @dataclass(frozen=True, slots=True)
 class Env:

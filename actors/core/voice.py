@@ -69,7 +69,7 @@ def _requester(room, form: Form):
     nick, jid = _single(form, "muc#roomnick"), _single(form, "muc#jid")
     if not nick and not jid:
         raise Refused("bad-request", "The form names no requester (muc#roomnick or muc#jid)")
-    occ = room.occupants.get(nick) if nick else room.occupant_of(jid)
+    occ = room.occupant_named(nick) if nick else room.occupant_of(jid)
     if occ is None or (jid and jid not in occ.sessions and jid != occ.bare):
         raise Refused("item-not-found", "The requester is no longer in the room")
     return occ

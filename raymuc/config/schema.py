@@ -282,7 +282,10 @@ HTTP_CONNECTION = (
 SECTIONS: tuple[Section, ...] = (
     Section("general", "Served XMPP domains and logging.", (
         Option("hosts", Domains(), doc="Served XMPP domains; @HOST@ expands to each."),
-        Option("loglevel", OneOf(values=LOGLEVELS), "warning", "Log level."),
+        Option("loglevel", OneOf(values=LOGLEVELS), "warning",
+               "Log level. At \"warning\" `raymuc run` still logs its few start and stop "
+               "lines (`ray.started`, `service.ready`, `service.supervisor_ready`, "
+               "`service.stopped`)."),
     ), Presence.REQUIRED),
     Section("component", "XEP-0114 connection to the XMPP server.", (
         Option("host", HostAddress(), "127.0.0.1", "Address of the XMPP server's component port."),

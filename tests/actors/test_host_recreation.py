@@ -110,6 +110,35 @@ def test_a_sigkilled_room_comes_back_with_every_change_it_confirmed(cluster, roo
     wait_until(lambda: cluster.counter("mod_muc_process_recreations_count") == 1)
 
 
+def test_the_occupants_of_a_sigkilled_room_are_told_to_rejoin(cluster, room_store):
+    # the host's restart resets its directory entries; the supervisor tells each session
+    # of the rooms it held, through the gateway, with 110 + 332 (issue 15, item 4)
+    import ray
+    room = a_room()
+    router = cluster.router(room_store)
+    run(create_persistent(router, room))
+    run(router.call(room, join(BOB, "Bob")))
+    wait_until(lambda: [r for r in cluster.rooms() if r.jid == room and len(r.sessions) == 2])
+    cluster.pushed()                                            # nothing before the crash
+    os.kill(ray.get(cluster.host(room).whoami.remote())["pid"], signal.SIGKILL)
+    told: dict[str, PresenceOut] = {}
+
+    def both_told() -> bool:
+        for jid, effects in cluster.pushed():
+            assert jid == room
+            told.update({e.to[0]: e.stanza for e in effects})
+        return set(told) == {OWNER, BOB}
+    wait_until(both_told)
+    assert {(p.nick, p.unavailable, p.codes, p.item.role) for p in told.values()} == \
+        {("Owner", True, (110, 332), "none"), ("Bob", True, (110, 332), "none")}
+    # and the room takes them back, its stored state intact
+    effects = run(router.call(room, join(BOB, "Bob")))
+    [self_presence] = [e.stanza for e in effects if isinstance(e.stanza, PresenceOut)
+                       and 110 in e.stanza.codes]
+    assert self_presence.item.affiliation == "none" and not self_presence.unavailable
+    assert title_of(run(router.call(room, c.DiscoInfo(BOB, "d2")))) == "Kept"
+
+
 _SECOND_DRIVER = """
 import asyncio, sys, time
 from pathlib import Path

@@ -51,7 +51,8 @@ def test_renewal_replaces_a_hosts_rooms_and_reset_drops_a_crashed_predecessors()
     d.renew(A, [room("a@muc.x", occupants=3), room("missed@muc.x")])
     assert [(i.jid, i.occupants) for i in d.list_rooms()] == \
         [("a@muc.x", 3), ("b@muc.x", 0), ("missed@muc.x", 0)]
-    assert d.reset("host-a", "inc-2") == 2            # Ray restarted host-a
+    lost = d.reset("host-a", "inc-2")                 # Ray restarted host-a
+    assert sorted((i.jid, i.occupants) for i in lost) == [("a@muc.x", 3), ("missed@muc.x", 0)]
     assert [i.jid for i in d.list_rooms()] == ["b@muc.x"]
 
 
@@ -62,7 +63,7 @@ def test_a_silent_host_expires_after_its_lease():
     clock.now += 60
     d.renew(B, [room("b@muc.x")])
     clock.now += 40
-    assert d.expire() == [A]
+    assert d.expire() == {A: [room("a@muc.x")]}
     assert [i.jid for i in d.list_rooms()] == ["b@muc.x"]
 
 
@@ -96,3 +97,21 @@ def test_gauges_count_online_and_hibernated_rooms_by_host_type():
                 RoomEvent(EventKind.HIBERNATED, "c@muc.two", room("c@muc.two", hibernated=True))])
     label = {"muc.one": "one", "muc.two": "two"}.get
     assert d.gauges(label) == {"one": (2, 0), "two": (1, 1)}
+
+
+def test_changed_since_moves_only_when_a_report_changes_the_room():
+    clock = Clock()
+    d = Directory(lease=90, clock=clock)
+    d.apply(A, [opened(room("a@muc.x", occupants=1))])
+    clock.now += 10
+    d.renew(A, [room("a@muc.x", occupants=1)])                # same info: no change
+    [(info, changed_ago, hib)] = d.changed_since(10)
+    assert (info.occupants, changed_ago, hib) == (1, 10, 0)
+    d.apply(A, [RoomEvent(EventKind.HIBERNATED, "a@muc.x",
+                          room("a@muc.x", occupants=1, hibernated=True))])
+    clock.now += 5
+    d.renew(A, [room("a@muc.x", occupants=1, hibernated=True, hibernated_for=5)])
+    [(info, changed_ago, hib)] = d.changed_since(10)
+    assert (info.hibernated, changed_ago, hib) == (True, 5, 5)
+    d.apply(B, [opened(room("b@muc.x"))])
+    assert [i.jid for i, _c, _h in d.changed_since(1)] == ["a@muc.x"]

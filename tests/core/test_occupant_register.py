@@ -26,6 +26,7 @@ def result(out, jid):
 
 def test_registration_form_asks_for_a_nick():
     d = Driver()
+    d.join(BOB, "Bob")
     form = result(d.send(c.RegisterGet(BOB, "g1")), BOB)
     assert isinstance(form, FormResult) and not form.registered
     assert form.namespace == "jabber:iq:register" and form.form_type == REGISTER
@@ -34,8 +35,10 @@ def test_registration_form_asks_for_a_nick():
 
 def test_registering_reserves_the_nick_and_makes_a_member():
     d = Driver(seed=RoomSeed(config={"persistent": True}))
+    d.join(BOB, "Bob")
     out = d.send(submit(BOB, "thirdwitch"))
-    assert result(out, BOB) is None
+    first = to(out, BOB)[0]             # then the presence that shows the new member
+    assert isinstance(first, IqResult) and first.payload is None
     assert d.room.extra["nicks"] == {"bob@localhost": "thirdwitch"}
     assert d.room.affiliation_of("bob@localhost") is Affiliation.MEMBER
     assert any(isinstance(e, Persist) for e in out)
@@ -54,6 +57,7 @@ def test_registering_while_present_tells_everyone_of_the_membership():
 
 def test_reserved_nick_is_discovered_with_x_roomuser_item():
     d = Driver()
+    d.join(BOB, "Bob")
     d.send(submit(BOB, "thirdwitch"))
     info = result(d.send(c.DiscoInfo(BOB, "n1", node="x-roomuser-item")), BOB)
     assert isinstance(info, DiscoInfoResult) and info.node == "x-roomuser-item"
@@ -64,28 +68,32 @@ def test_reserved_nick_is_discovered_with_x_roomuser_item():
 
 def test_reserved_nick_discovery_after_joining_is_no_error():
     d = Driver()
-    d.send(submit(BOB, "thirdwitch"))
     d.join(BOB, "thirdwitch")
+    d.send(submit(BOB, "thirdwitch"))
     info = result(d.send(c.DiscoInfo(BOB, "n1", node="x-roomuser-item")), BOB)
     assert info.identities[0][2] == "thirdwitch"
 
 
 def test_reserved_nick_keeps_others_out_of_it():
     d = Driver()
+    d.join(BOB, "Bob")
     d.send(submit(BOB, "thirdwitch"))
     assert errors(d.join(CAROL, "thirdwitch"), CAROL) == ["conflict"]
+    d.join(CAROL, "Carol")
     assert errors(d.send(submit(CAROL, "thirdwitch")), CAROL) == ["conflict"]
 
 
 def test_nick_in_use_by_another_occupant_is_conflict():
     d = Driver()
     d.join(CAROL, "Carol")
+    d.join(BOB, "Bob")
     assert errors(d.send(submit(BOB, "Carol")), BOB) == ["conflict"]
     assert "nicks" not in d.room.extra or "bob@localhost" not in d.room.extra["nicks"]
 
 
 def test_changing_ones_reserved_nick():
     d = Driver()
+    d.join(BOB, "Bob")
     d.send(submit(BOB, "first"))
     d.send(submit(BOB, "second"))
     assert d.room.extra["nicks"] == {"bob@localhost": "second"}
@@ -94,6 +102,7 @@ def test_changing_ones_reserved_nick():
 
 def test_bad_registration_forms_are_bad_request():
     d = Driver()
+    d.join(BOB, "Bob")
     assert errors(d.send(submit(BOB, None)), BOB) == ["bad-request"]
     assert errors(d.send(submit(BOB, "   ")), BOB) == ["bad-request"]
     assert errors(d.send(submit(BOB, "x", form_type="urn:other")), BOB) == ["bad-request"]
@@ -104,6 +113,7 @@ def test_bad_registration_forms_are_bad_request():
 
 def test_cancelled_registration_changes_nothing():
     d = Driver()
+    d.join(BOB, "Bob")
     out = d.send(submit(BOB, "x", type="cancel"))
     assert result(out, BOB) is None and d.room.affiliation_of("bob@localhost") is Affiliation.NONE
 
@@ -126,8 +136,10 @@ def test_members_only_room_lets_only_affiliated_users_register():
 
 def test_registration_closed_where_newcomers_are_visitors():
     d = Driver(seed=RoomSeed(config={"members_by_default": False}))
+    d.join(BOB, "Bob")
     assert errors(d.send(submit(BOB, "x")), BOB) == ["not-allowed"]
     open_room = Driver(seed=RoomSeed(config={"members_by_default": False, "moderated": False}))
+    open_room.join(BOB, "Bob")
     assert errors(open_room.send(submit(BOB, "x")), BOB) == []
 
 

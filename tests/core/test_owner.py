@@ -236,6 +236,19 @@ def test_owner_and_admin_lists_in_the_form():
     assert d.room.affiliations["carol@localhost"] is Affiliation.OWNER
 
 
+def test_the_only_owner_listed_as_admin_alone_is_refused_and_stays_owner():
+    # found by tests/core/test_fuzz.py: the form demoted the last owner of a persistent room
+    d = Driver(seed=RoomSeed(config={"persistent": True}))
+    out = submit(d, ("muc#roomconfig_roomadmins", ("owner@localhost",)))
+    assert errors(out, OWNER) == ["conflict"]
+    assert d.room.affiliations == {"owner@localhost": Affiliation.OWNER}
+    out = submit(d, ("muc#roomconfig_roomadmins", ("owner@localhost",)),
+                 ("muc#roomconfig_roomowners", ("carol@localhost",)))
+    assert errors(out, OWNER) == []
+    assert d.room.affiliations == {"owner@localhost": Affiliation.ADMIN,
+                                   "carol@localhost": Affiliation.OWNER}
+
+
 def test_destroy_tells_each_occupant_once_with_reason_venue_password():
     d = Driver(seed=RoomSeed(config={"persistent": True}))
     d.join(BOB, "Bob")

@@ -104,10 +104,14 @@ def test_nick_change_to_a_taken_or_reserved_nick_is_conflict(prosody, users):
         async with clients(prosody, accounts) as (a, b, c):
             room = await create(a, "Alice")
             await room.enter(b, "Bob")
+            await room.enter(c, "Cee")          # only occupants register (issue 15)
             reg = await iq(c, room.jid, "<query xmlns='jabber:iq:register'><x xmlns='jabber:x:data'"
                            " type='submit'><field var='muc#register_roomnick'><value>Cee</value>"
                            "</field></x></query>", "set")
             assert reg["type"] == "result", reg
+            c.send_raw(f"<presence to='{room.jid}/Cee' type='unavailable'/>")
+            await presence_of(b, room.jid, "Cee", unavailable=True)    # reserved, not in use
+            room.gone("Cee")
             for taken in ("Alice", "Cee"):
                 b.send_raw(f"<presence to='{room.jid}/{taken}' id='nc-{taken}'/>")
                 err = await error_reply(b, f"nc-{taken}")

@@ -171,6 +171,9 @@ def test_register_then_discover_the_reserved_nick(prosody, users):
     async def scenario():
         async with clients(prosody, users(2)) as (a, c):
             room = await create(a, "Alice", muc__roomconfig_persistentroom="1")
+            stranger = await iq(c, room.jid, register_form("thirdwitch"), "set")
+            assert error_of(stranger)[:2] == ("not-allowed", "cancel")   # only occupants
+            await room.enter(c, "thirdwitch")
             form = await iq(c, room.jid, f"<query xmlns='{NS_REGISTER}'/>")
             assert form["type"] == "result"
             x = form.xml.find(f"{{{NS_REGISTER}}}query/{{jabber:x:data}}x")
@@ -204,8 +207,10 @@ def test_registration_while_present_and_the_reserved_nick_kept_from_others(proso
             assert item(p).get("role") == "participant"
             c.send_raw(f"<presence to='{room.jid}/Cee' type='unavailable'/>")
             await presence_of(a, room.jid, "Cee", unavailable=True)
+            room.gone("Cee")
             err = await join(b, room.jid, "Cee")
             assert err["type"] == "error" and error_of(err)[0] == "conflict"
+            await room.enter(b, "Bee")          # only occupants register (issue 15)
             clash = await iq(b, room.jid, register_form("Cee"), "set")
             assert error_of(clash)[:2] == ("conflict", "cancel")
     run(scenario())

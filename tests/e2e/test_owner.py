@@ -189,7 +189,7 @@ def test_configuration_changes_are_announced_104_170_171_172_173(prosody, accoun
     (field("muc#roomconfig_whois", "none"), "bad-request"),
     (field("muc#maxhistoryfetch", "-1"), "bad-request"),
     (field("muc#roomconfig_roomowners", "@@@"), "jid-malformed"),
-    (field("muc#roomconfig_maxusers", "100000"), "not-acceptable"),
+    (field("muc#roomconfig_maxusers", "1000000000"), "bad-request"),             # 10 digits
     (field("muc#roomconfig_passwordprotectedroom", "1"), "not-acceptable"),   # blank password
     (field("muc#roomconfig_roomowners"), "conflict"),                           # nobody
 ])

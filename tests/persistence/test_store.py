@@ -192,3 +192,37 @@ def test_retryable_writes_default_off_but_uri_can_enable(embedded_mongo) -> None
         assert store._client.options.retry_writes is False
     with RoomStore.from_uri(plain + "?retryWrites=true") as store:
         assert store._client.options.retry_writes is True
+
+
+def test_a_room_at_every_cap_of_what_it_stores_saves_and_loads(room_store: RoomStore) -> None:
+    # actors/core/caps.py keeps a room's lists below MongoDB's 16 MiB document limit: the
+    # most a room may hold (every list full, every entry with a reason, as many bytes as
+    # MAX_STORED_BYTES allows) must still save, or every later change of the room fails
+    from actors.core.caps import MAX_LIST_ENTRIES, MAX_REGISTERED_NICKS, MAX_STORED_BYTES, stored_bytes
+    from actors.core.roles import Affiliation
+    lists = ("owner", "admin", "member", "outcast")
+    entries = len(lists) * MAX_LIST_ENTRIES
+    # every JID, reason and nick `width` bytes long: a JID is in the lists and the reasons,
+    # a registered one in the nicks too, with its nick; "outcast" is 7 bytes at most
+    width = (MAX_STORED_BYTES - 7 * entries) // (3 * entries + 2 * MAX_REGISTERED_NICKS)
+    jids = [f"{i:08}{'x' * (width - 20)}@example.org" for i in range(entries)]
+    affiliations = {jid: lists[i % len(lists)] for i, jid in enumerate(jids)}
+    nicks = {jid: "n" * width for jid in jids[:MAX_REGISTERED_NICKS]}
+    reasons = {jid: "r" * width for jid in jids}
+    size = stored_bytes({j: Affiliation(a) for j, a in affiliations.items()}, nicks, reasons)
+    assert MAX_STORED_BYTES * 0.95 < size <= MAX_STORED_BYTES
+    record = room(1, affiliations=affiliations,
+                  extra={"nicks": nicks, "affiliation_reasons": reasons, "secret": "s" * 36})
+    room_store.save(record)
+    assert room_store.load(ROOM) == record
+
+
+def test_saving_the_state_that_is_already_stored_succeeds(room_store: RoomStore) -> None:
+    # an attempt that landed but whose answer was lost (the server froze past the socket
+    # timeout) is retried: the same record again is success, not a stale write
+    room_store.save(room(1))
+    room_store.save(room(2, subject="landed"))
+    room_store.save(room(2, subject="landed"))
+    with pytest.raises(StaleWrite):
+        room_store.save(room(2, subject="another state of the same version"))
+    assert room_store.load(ROOM) == room(2, subject="landed")

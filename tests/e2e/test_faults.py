@@ -1,0 +1,151 @@
+"""Faults injected for real, survived with nothing acknowledged lost, as clients see them."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.muc import ROOM_DOMAIN, codes, create_instant, error_condition, field, \
+    groupchat_from, join, owner_submit, say
+from tests.e2e.muc_flow import iq
+from tests.e2e.xmpp_clients import connected_client
+from tests.fixtures.service import private_service, raymuc_cli
+
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
+NS_INFO = "http://jabber.org/protocol/disco#info"
+
+
+def test_sigkilled_room_host_tells_its_occupants_and_takes_them_back(raymuc_service, prosody,
+                                                                    xmpp_account):
+    owner, bob = xmpp_account(), xmpp_account()
+    room = f"k{secrets.token_hex(4)}@{ROOM_DOMAIN}"
+    cfg = raymuc_service.config_path
+
+    def lost(stanza, nick) -> bool:
+        return (stanza.name == "presence" and stanza["type"] == "unavailable"
+                and str(stanza["from"]) == f"{room}/{nick}" and {110, 332} <= codes(stanza))
+
+    async def scenario():
+        async with connected_client(*owner, "127.0.0.1", prosody.c2s_port) as o, \
+                connected_client(*bob, "127.0.0.1", prosody.c2s_port) as b:
+            await create_instant(o, room, "Owner")
+            assert (await owner_submit(o, room, field("muc#roomconfig_persistentroom", "1")
+                                       + field("muc#roomconfig_roomname", "Survivor")))["type"] \
+                == "result"
+            await join(b, room, "Bob")
+            await say(b, room, "before")
+            await groupchat_from(o, f"{room}/Bob", "before")
+            pid = (await asyncio.to_thread(raymuc_cli, cfg, "room", room))["process"]["pid"]
+            killed = time.monotonic()
+            os.kill(pid, signal.SIGKILL)
+            await o.wait_for_stanza(lambda s: lost(s, "Owner"), 30)
+            await b.wait_for_stanza(lambda s: lost(s, "Bob"), 30)
+            told_after = time.monotonic() - killed
+            for client, nick in ((o, "Owner"), (b, "Bob")):        # what clients do on 332
+                pres = await join(client, room, nick)
+                assert pres["type"] != "error" and 201 not in codes(pres), str(pres)
+            await say(b, room, "after")
+            await groupchat_from(o, f"{room}/Bob", "after")
+            info = await iq(b, room, f"<query xmlns='{NS_INFO}'/>")
+            names = [i.get("name") for i in info.xml.iter(f"{{{NS_INFO}}}identity")]
+            assert names == ["Survivor"]                          # stored state intact
+            return told_after
+    told_after = asyncio.run(scenario())
+    print(f"occupants told {told_after:.2f} s after the SIGKILL")
+
+
+@pytest.fixture(scope="module")
+def own():
+    """A Prosody and a `raymuc run` of this module's own: its faults hit nobody else."""
+    with private_service("faults.@HOST@", "", 3, "f") as served:
+        yield served
+
+
+async def persistent_room(o, b, room: str, name: str) -> None:
+    await create_instant(o, room, "Owner")
+    assert (await owner_submit(o, room, field("muc#roomconfig_persistentroom", "1")
+                               + field("muc#roomconfig_roomname", name)))["type"] == "result"
+    await join(b, room, "Bob")
+
+
+async def echo(sender, receiver, room: str, body: str, timeout: float = 5.0) -> bool:
+    await say(sender, room, body)
+    try:
+        await groupchat_from(receiver, f"{room}/Bob", body, timeout)
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_a_sigkilled_gateway_comes_back_and_the_room_goes_on(own):
+    server, cfg, ((owner, pw), (bob, _), _) = own
+    room = f"g{secrets.token_hex(4)}@faults.localhost"
+
+    async def scenario():
+        async with connected_client(owner, pw, "127.0.0.1", server.c2s_port) as o, \
+                connected_client(bob, pw, "127.0.0.1", server.c2s_port) as b:
+            await persistent_room(o, b, room, "Through it all")
+            assert await echo(b, o, room, "before")
+            pid = (await asyncio.to_thread(raymuc_cli, cfg, "gateway"))["pid"]
+            killed = time.monotonic()
+            os.kill(pid, signal.SIGKILL)
+            n = 0
+            while not await echo(b, o, room, f"after {n}", timeout=2.0):   # lost meanwhile
+                n += 1
+                assert time.monotonic() - killed < 60, "the gateway did not come back"
+            back_after = time.monotonic() - killed
+            # the rooms kept running: both are still inside, nobody had to rejoin
+            assert (await asyncio.to_thread(raymuc_cli, cfg, "gateway"))["pid"] != pid
+            state = (await asyncio.to_thread(raymuc_cli, cfg, "room", room))["state"]
+            assert sorted(o["nick"] for o in state["occupants"]) == ["Bob", "Owner"]
+            return back_after
+    print(f"groupchat flowed again {asyncio.run(scenario()):.1f} s after the gateway's SIGKILL")
+
+
+def test_storage_frozen_for_10_s_refuses_changes_loses_nothing_and_chat_goes_on(own):
+    server, cfg, ((owner, pw), (bob, _), _) = own
+    room = f"s{secrets.token_hex(4)}@faults.localhost"
+    state_file = Path(cfg).parent / "data" / "mongo" / "secantus.json"   # the embedded database
+
+    async def scenario():
+        async with connected_client(owner, pw, "127.0.0.1", server.c2s_port) as o, \
+                connected_client(bob, pw, "127.0.0.1", server.c2s_port) as b:
+            await persistent_room(o, b, room, "Before")
+            db = json.loads(state_file.read_text())["pid"]
+            os.kill(db, signal.SIGSTOP)                  # frozen: connections hang, no errors
+            thaw = asyncio.get_running_loop().call_later(10, os.kill, db, signal.SIGCONT)
+            try:
+                assert await echo(b, o, room, "while frozen")    # chat needs no storage
+                o.send_raw(f"<iq type='set' to='{room}' id='during'><query xmlns="
+                           "'http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+                           "type='submit'>" + field("muc#roomconfig_roomname", "During")
+                           + "</x></query></iq>")
+                # answered when storage comes back, or by its timeouts (5 s, 3 attempts)
+                reply = await o.wait_for_stanza(lambda s: s.name == "iq" and s["id"] == "during",
+                                                60)
+                during = reply["type"], error_condition(reply)
+            finally:
+                thaw.cancel()
+                os.kill(db, signal.SIGCONT)              # harmless if already thawed
+            # what the owner was told is what is stored: the name only if it said result
+            expected = "During" if during[0] == "result" else "Before"
+            if during[0] == "error":
+                assert during[1] == "service-unavailable", during
+            assert (await owner_submit(o, room, ""))["type"] == "result"   # storage is back
+            return expected, during
+    expected, during = asyncio.run(scenario())
+    done = raymuc_cli(cfg, "stop-room", room)             # out of memory: next load is storage's
+    assert done["done"], done
+
+    async def reload():
+        async with connected_client(bob, pw, "127.0.0.1", server.c2s_port) as b:
+            info = await iq(b, room, f"<query xmlns='{NS_INFO}'/>")
+            return [i.get("name") for i in info.xml.iter(f"{{{NS_INFO}}}identity")]
+    assert asyncio.run(reload()) == [expected]
+    print(f"config change while storage was frozen: {during}")
