@@ -60,7 +60,7 @@ class Gateway:
         if cmd is None:
             return
         if oversized(cmd, self.max_stanza):     # the room never sees it: see stanza_size.py
-            cmd = shrunk(cmd)
+            cmd = shrunk(cmd, self.max_stanza)
             if cmd is None:
                 self._refuse_too_large(comp, parsed)
                 return

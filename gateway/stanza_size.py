@@ -18,13 +18,13 @@ import dataclasses
 
 from actors.core import commands as c
 
-from .xml import ATTR_SPECIAL, escape_attr, escape_text
+from .xml import ATTR_SPECIAL, NS_STANZAS, escape_attr, escape_text
 
 # What a room adds around relayed content, at most: the sender (room JID, and a nick of
 # up to 1023 bytes that escaping may make 6 times longer), the recipient, the occupant's
 # and a kicking moderator's real JIDs (full JIDs of up to 3071 bytes, their resource
-# escaped), stanza-id, occupant-id, delay, item and status codes: < 40 KiB
-# (tests/gateway/test_stanza_size.py renders the worst cases).
+# escaped), stanza-id, occupant-id, delay, item and status codes: 46 KB for the worst
+# kick notice (tests/gateway/test_stanza_size.py renders the worst cases).
 ENVELOPE = 48 * 1024
 # [component] max_stanza_size's default (raymuc/config/schema.py says why)
 DEFAULT_MAX_STANZA = 256 * 1024
@@ -42,11 +42,17 @@ def oversized(cmd, limit: int) -> bool:
     return _relayed(cmd, _exact) > budget
 
 
-def shrunk(cmd):
+def shrunk(cmd, limit: int):
     """What an oversized command may still do: an unavailable presence leaves without
-    its extras (a leave must happen); None for the rest, which are refused."""
+    its extras (a leave must happen); an occupant's answer to a forwarded IQ reaches
+    the asker as a not-acceptable error (it is never answered otherwise); None for the
+    rest, which are refused."""
     if isinstance(cmd, c.Presence) and not cmd.available:
         return dataclasses.replace(cmd, payload="", status=None)
+    if isinstance(cmd, c.IqResponseFromOccupant):
+        return dataclasses.replace(cmd, type="error", payload=(
+            f"<error type='modify'><not-acceptable xmlns='{NS_STANZAS}'/>"
+            f"<text xmlns='{NS_STANZAS}'>{escape_text(refusal_text(limit))}</text></error>"))
     return None
 
 

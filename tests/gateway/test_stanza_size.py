@@ -93,8 +93,16 @@ def test_what_a_room_would_relay_is_measured_in_bytes_against_the_limit_less_the
 def test_an_oversized_leave_still_leaves_without_its_extras():
     leave = c.Presence("a@x/r", "Nick", False, status="s" * LIMIT, payload=body_of(LIMIT))
     assert oversized(leave, LIMIT)
-    assert shrunk(leave) == c.Presence("a@x/r", "Nick", False)
-    assert shrunk(c.Message("a@x/r", "", "groupchat", payload=body_of(LIMIT))) is None
+    assert shrunk(leave, LIMIT) == c.Presence("a@x/r", "Nick", False)
+    assert shrunk(c.Message("a@x/r", "", "groupchat", payload=body_of(LIMIT)), LIMIT) is None
+
+
+def test_an_oversized_answer_to_a_forwarded_iq_reaches_the_asker_as_an_error():
+    vcard = c.IqResponseFromOccupant("a@x/r", "f1", "result", f"<vCard>{'p' * LIMIT}</vCard>")
+    assert oversized(vcard, LIMIT)
+    instead = shrunk(vcard, LIMIT)
+    assert instead.type == "error" and instead.id == "f1" and not oversized(instead, LIMIT)
+    assert "not-acceptable" in instead.payload and "too large" in instead.payload
 
 
 def test_the_envelope_covers_the_worst_addresses_a_room_can_add():
