@@ -40,7 +40,8 @@ class GatewayActor:
                                max_stanza=s.get("max_stanza", DEFAULT_MAX_STANZA))
         if s.get("workers"):
             from gateway.workers import WorkerFeeds
-            self.gateway.workers = WorkerFeeds(s, s["workers"], s["placement"].namespace)
+            self.gateway.workers = WorkerFeeds(s, s["workers"], s["placement"].namespace,
+                                               self.gateway.send_effects)
         await self.gateway.start(timeout=None)
         return True
 
@@ -75,6 +76,7 @@ class GatewayActor:
         if self.gateway.workers is not None:
             out["workers"] = await self.gateway.workers.stats()
             out["feed_lost"] = self.gateway.workers.lost
+            out["feed_refused"] = self.gateway.workers.refused
         return out
 
 
