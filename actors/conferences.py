@@ -6,11 +6,11 @@ user into N times the limit).
 REGISTRY_SHARDS named detached actors in the service's namespace hold the count, each
 for the users whose bare JID hashes onto it (`shard_of`): every room of one user is
 counted by one shard, so the count is exact, and joins of different users do not queue
-behind one actor. A room host reserves (user, room) before admitting a user who is not yet in that room,
-and releases it once the user is gone from it (leave, kick, ban, members-only, destroy,
-room closed or crashed): HostConferences.settle compares what it reserved with the
-room's occupants after every command that may change them, so no exit path can be
-forgotten. A second session of the same user in the same room takes no second slot.
+behind one actor. A room host reserves (user, room) before admitting a user who is not
+yet in that room, and releases it once the user is gone from it (leave, kick, ban,
+members-only, destroy, room closed or crashed): HostConferences.settle compares what it
+reserved with the room's occupants after every command that may change them, so no
+exit path can be forgotten. A second session of the same user in the same room takes no second slot.
 Service administrators are not counted (issue 5: "admitted past every limit").
 
 Fault contract

@@ -21,10 +21,10 @@ def page_of(items: Sequence[Item], req: PageRequest | None, limit: int,
             budget: int | None = None, size: Callable[[Item], int] = lambda _: 0,
             key: Callable[[Item], str] = lambda item: item[0]) \
         -> tuple[tuple[Item, ...], ResultSetPage | None]:
-    """The page of `items` (named by `key`) that `req` asks for, never more than `limit` items, nor items
-    whose `size` adds up to more than `budget` (at least one item, so paging always moves
-    on). Without a request the whole list is returned when it fits, or its first page
-    and a <set/>."""
+    """The page of `items` (named by `key`) that `req` asks for: never more than `limit`
+    items, nor items whose `size` adds up to more than `budget` (but at least one, so
+    paging always moves on). Without a request the whole list is returned when it fits,
+    or its first page and a <set/>."""
     sizes = [size(item) for item in items] if budget is not None else None
     if req is None:
         if len(items) <= limit and (sizes is None or sum(sizes) <= budget):

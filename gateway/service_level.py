@@ -78,7 +78,7 @@ class ServiceResponder:
             self._announce(comp, domain, cmd)
         elif hasattr(cmd, "id") and hasattr(cmd, "sender"):
             self.send(comp, domain, service_refuse(cmd, "service-unavailable",
-                                                    "Not supported by the service"))
+                                                   "Not supported by the service"))
 
     def _announce(self, comp, domain: str, cmd) -> None:
         """access_admin: broadcast to every online room (gateway/announce.py)."""
@@ -102,15 +102,16 @@ class ServiceResponder:
         except Exception:
             log.exception("service.items_failed domain=%s", domain)
             self.send(comp, domain, service_refuse(cmd, "service-unavailable",
-                                                    "Room storage is unavailable"))
+                                                   "Room storage is unavailable"))
             return
         items = room_list(live, stored, bare, self.is_admin(bare, domain))
         try:
-            page, where = page_of(items, cmd.page, _MAX_LISTED, self._page_budget(cmd, domain, items),
+            page, where = page_of(items, cmd.page, _MAX_LISTED,
+                                  self._page_budget(cmd, domain, items),
                                   lambda item: len(disco_item(item).encode()))
         except UnknownItem as unknown:
             self.send(comp, domain, service_refuse(cmd, "item-not-found",
-                                                    f"No room {unknown} in the list"))
+                                                   f"No room {unknown} in the list"))
             return
         self._reply(comp, domain, cmd, DiscoItemsResult(page, page=where))
 
