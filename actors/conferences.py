@@ -3,12 +3,14 @@ occupies at once, counted over every room of every host on every node, not per
 process (MongooseIM counts in a node-local ETS table, so a cluster of N nodes lets a
 user into N times the limit).
 
-A named detached actor, REGISTRY_NAME in the service's namespace, holds the count. A
-room host reserves (user, room) before admitting a user who is not yet in that room,
-and releases it once the user is gone from it (leave, kick, ban, members-only, destroy,
-room closed or crashed): HostConferences.settle compares what it reserved with the
-room's occupants after every command that may change them, so no exit path can be
-forgotten. A second session of the same user in the same room takes no second slot.
+REGISTRY_SHARDS named detached actors in the service's namespace hold the count, each
+for the users whose bare JID hashes onto it (`shard_of`): every room of one user is
+counted by one shard, so the count is exact, and joins of different users do not queue
+behind one actor. A room host reserves (user, room) before admitting a user who is not
+yet in that room, and releases it once the user is gone from it (leave, kick, ban,
+members-only, destroy, room closed or crashed): HostConferences.settle compares what it
+reserved with the room's occupants after every command that may change them, so no
+exit path can be forgotten. A second session of the same user in the same room takes no second slot.
 Service administrators are not counted (issue 5: "admitted past every limit").
 
 Fault contract
@@ -21,16 +23,19 @@ Fault contract
   for good stops counting when its lease expires (LEASE_SECONDS).
 - The registry restarted empty: counts are low until every host has renewed (at most
   RENEW_EVERY seconds), so a user may briefly exceed the limit, never be wrongly refused.
-- The registry unreachable (RESERVE_TIMEOUT): the join is admitted and a warning
-  logged (fail open: a soft limit must not make the service unusable); the next
-  renewal records the reservation.
-- Two joins of one user racing into two rooms are serialised by the registry (a plain
-  actor runs one call at a time): the limit holds under races.
-Cost: one registry call per join of a user new to the room; releases are not awaited.
+- A shard unreachable or slower than RESERVE_TIMEOUT: the join is refused
+  (service-unavailable, type wait, "try again"), never admitted unchecked: an admitted
+  join the count never saw would let a user past the limit for as long as the
+  registry is down. Users of the other shards are not affected.
+- Two joins of one user racing into two rooms are serialised by the user's shard (a
+  plain actor runs one call at a time): the limit holds under races.
+Cost: one registry call per join of a user new to the room; releases are not awaited;
+each host holding reservations renews with every shard every RENEW_EVERY seconds.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 import uuid
@@ -43,7 +48,9 @@ from actors.core.replies import error_reply
 
 log = logging.getLogger("raymuc.conferences")
 
-REGISTRY_NAME = "raymuc-conferences"
+REGISTRY_NAME = "raymuc-conferences"      # shards are named REGISTRY_NAME-0, -1, ...
+# Fixed, not configured: every host of a cluster must hash a user onto the same shard.
+REGISTRY_SHARDS = 8
 REGISTRY_OPTIONS = dict(
     num_cpus=0,            # a dictionary behind a mailbox; never take a CPU slot from rooms
     lifetime="detached",   # lives as long as the room hosts it counts for
@@ -54,6 +61,7 @@ LEASE_SECONDS = 60.0
 RENEW_EVERY = LEASE_SECONDS / 3
 RESERVE_TIMEOUT = 5.0
 TOO_MANY = "You are in too many rooms at once; leave one before entering another"
+UNCHECKED = "Your number of rooms can't be checked right now; try again shortly"
 
 Holder = tuple[str, str]           # (host actor name, incarnation id)
 
@@ -165,19 +173,25 @@ class ConferenceRegistry:
 
 # Ray plumbing (only the shell knows it runs on Ray) -----------------------------------
 
-def get_or_create_registry(namespace: str):
+def shard_of(bare: str) -> int:
+    digest = hashlib.blake2b(bare.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % REGISTRY_SHARDS
+
+
+def get_or_create_registry(namespace: str, shard: int):
     import ray
     return ray.remote(ConferenceRegistry).options(
-        name=REGISTRY_NAME, namespace=namespace, get_if_exists=True,
+        name=f"{REGISTRY_NAME}-{shard}", namespace=namespace, get_if_exists=True,
         **REGISTRY_OPTIONS).remote()
 
 
 def ensure_registry(namespace: str, timeout: float = 60.0) -> None:
-    """Create the registry (the driver does, at start) and wait until it answers."""
+    """Create the registry's shards (the driver does, at start) and wait until they answer."""
     import ray
     try:
-        ray.get(get_or_create_registry(namespace).stats.remote(), timeout=timeout)
-    except Exception as exc:   # hosts create it on demand and fail open meanwhile
+        ray.get([get_or_create_registry(namespace, shard).stats.remote()
+                 for shard in range(REGISTRY_SHARDS)], timeout=timeout)
+    except Exception as exc:   # hosts create them on demand; joins wait or are refused
         log.warning("conferences.registry_not_ready error=%r", exc)
 
 
@@ -185,32 +199,34 @@ class HostConferences:
     """A room host's side: reserve before a join, release when a user is gone."""
 
     def __init__(self, namespace: str, host_name: str, rooms: dict,
-                 locate: Callable[[str], object] = get_or_create_registry):
+                 locate: Callable[[str, int], object] = get_or_create_registry):
         self.namespace = namespace
         self.holder: Holder = (host_name or "room-host", uuid.uuid4().hex)
         self.rooms = rooms                          # the host's live rooms (read only)
         self.tracked: dict[str, set[str]] = {}      # room JID -> bare JIDs reserved
         self._locate = locate
-        self._registry = None
+        self._shards: dict[int, object] = {}        # shard -> registry handle
         self._renewer: asyncio.Task | None = None
-        self._dropping = None                       # drop_predecessors call in flight
+        self._dropping: list = []                   # drop_predecessors calls in flight
 
     def after_restart(self) -> None:
         """Called by a host Ray restarted after a crash: its occupants are gone, so
         its predecessor's reservations go now (the first command waits for it)."""
-        try:
-            self._dropping = self._handle().drop_predecessors.remote(self.holder[0],
-                                                                     self.holder[1])
-            log.info("conferences.drop_predecessors host=%s", self.holder[0])
-        except Exception as exc:
-            log.warning("conferences.unavailable op=drop_predecessors error=%s", exc)
+        for shard in range(REGISTRY_SHARDS):
+            try:
+                self._dropping.append(self._handle(shard).drop_predecessors.remote(
+                    self.holder[0], self.holder[1]))
+            except Exception as exc:
+                log.warning("conferences.unavailable op=drop_predecessors shard=%d error=%s",
+                            shard, exc)
+        log.info("conferences.drop_predecessors host=%s", self.holder[0])
 
     async def admit(self, room_jid: str, cmd, service, room) -> tuple:
         """() to go ahead, else the error reply refusing this join."""
-        if self._dropping is not None:
-            ref, self._dropping = self._dropping, None
+        if self._dropping:
+            refs, self._dropping = self._dropping, []
             try:       # so nothing this host answers can overtake the drop
-                await asyncio.wait_for(_awaitable(ref), RESERVE_TIMEOUT)
+                await asyncio.wait_for(asyncio.gather(*map(_awaitable, refs)), RESERVE_TIMEOUT)
             except Exception as exc:
                 log.warning("conferences.unavailable op=drop_predecessors error=%s",
                             type(exc).__name__)
@@ -224,10 +240,14 @@ class HostConferences:
             return ()                               # a nick change or presence update
         if service.policy.is_service_admin(bare):
             return ()
-        if not await self._reserve(bare, room_jid, limit):
-            log.info("conferences.refused user=%s room=%s limit=%d", bare, room_jid, limit)
-            # MongooseIM's answer when the limit is reached (mod_muc_room limit_reached)
-            return error_reply(cmd, XmppError.of("service-unavailable", TOO_MANY, "wait"))
+        admitted = await self._reserve(bare, room_jid, limit)
+        if not admitted:
+            log.info("conferences.refused user=%s room=%s limit=%d checked=%s", bare, room_jid,
+                     limit, admitted is not None)
+            # MongooseIM's answer when the limit is reached (mod_muc_room limit_reached);
+            # the same, with its own text, when the count can't be checked in time
+            text = TOO_MANY if admitted is not None else UNCHECKED
+            return error_reply(cmd, XmppError.of("service-unavailable", text, "wait"))
         self.tracked.setdefault(room_jid, set()).add(bare)
         self._ensure_renewer()
         return ()
@@ -252,27 +272,31 @@ class HostConferences:
         return [(bare, room) for room, bares in self.tracked.items() for bare in bares]
 
     # internals -------------------------------------------------------------------
-    def _handle(self):
-        if self._registry is None:
-            self._registry = self._locate(self.namespace)
-        return self._registry
+    def _handle(self, shard: int):
+        handle = self._shards.get(shard)
+        if handle is None:
+            handle = self._shards[shard] = self._locate(self.namespace, shard)
+        return handle
 
-    async def _reserve(self, bare: str, room_jid: str, limit: int) -> bool:
+    async def _reserve(self, bare: str, room_jid: str, limit: int) -> bool | None:
+        """Whether the user's shard counted the room; None when it could not say in time."""
+        shard = shard_of(bare)
         try:
-            ref = self._handle().reserve.remote(self.holder, bare, room_jid, limit)
+            ref = self._handle(shard).reserve.remote(self.holder, bare, room_jid, limit)
             return await asyncio.wait_for(_awaitable(ref), RESERVE_TIMEOUT)
-        except Exception as exc:   # fail open: see the fault contract
-            log.warning("conferences.unavailable op=reserve user=%s room=%s error=%s "
-                        "admitted=true", bare, room_jid, type(exc).__name__)
-            self._registry = None
-            return True
+        except Exception as exc:   # fail closed: see the fault contract
+            log.warning("conferences.unavailable op=reserve user=%s room=%s shard=%d error=%s "
+                        "admitted=false", bare, room_jid, shard, type(exc).__name__)
+            self._shards.pop(shard, None)
+            return None
 
     def _release(self, bare: str, room_jid: str) -> None:
+        shard = shard_of(bare)
         try:
-            self._handle().release.remote(self.holder, bare, room_jid)
+            self._handle(shard).release.remote(self.holder, bare, room_jid)
         except Exception as exc:   # the next renewal carries the truth
             log.warning("conferences.unavailable op=release user=%s error=%s", bare, exc)
-            self._registry = None
+            self._shards.pop(shard, None)
 
     def _ensure_renewer(self) -> None:
         if self._renewer is None or self._renewer.done():
@@ -283,12 +307,21 @@ class HostConferences:
             await asyncio.sleep(RENEW_EVERY)
             for room_jid in list(self.tracked):
                 self.settle(room_jid, None)          # heal paths that bypassed settle
-            try:
-                await asyncio.wait_for(_awaitable(self._handle().renew.remote(
-                    self.holder, self.entries())), RESERVE_TIMEOUT)
-            except Exception as exc:
-                log.warning("conferences.unavailable op=renew error=%s", type(exc).__name__)
-                self._registry = None
+            by_shard: dict[int, list] = {shard: [] for shard in range(REGISTRY_SHARDS)}
+            for bare, room in self.entries():
+                by_shard[shard_of(bare)].append((bare, room))
+            # every shard, even one this host now holds nothing on: renew replaces
+            await asyncio.gather(*(self._renew(shard, entries)
+                                   for shard, entries in by_shard.items()))
+
+    async def _renew(self, shard: int, entries: list) -> None:
+        try:
+            await asyncio.wait_for(_awaitable(self._handle(shard).renew.remote(
+                self.holder, entries)), RESERVE_TIMEOUT)
+        except Exception as exc:
+            log.warning("conferences.unavailable op=renew shard=%d error=%s", shard,
+                        type(exc).__name__)
+            self._shards.pop(shard, None)
 
 
 async def _awaitable(ref):

@@ -78,9 +78,16 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
             lock = self.locks.setdefault(room_jid, asyncio.Lock())
             async with lock:
                 for cmd in cmds:
-                    self.lifecycle.touch(room_jid)       # wakes a hibernated room
-                    effects.extend(await self._handle_locked(room_jid, cmd))
-                    self.lifecycle.after(room_jid)
+                    try:
+                        self.lifecycle.touch(room_jid)       # wakes a hibernated room
+                        effects.extend(await self._handle_locked(room_jid, cmd))
+                        self.lifecycle.after(room_jid)
+                    except Exception:   # answered here: the call must not fail, or the
+                        # effects of the stanzas before it would be lost (never retried)
+                        log.exception("room.stanza_failed room=%s command=%s", room_jid,
+                                      type(cmd).__name__)
+                        effects.extend(refuse(cmd, "internal-server-error",
+                                              "The room failed; try again"))
         finally:
             self.inflight -= 1
         if room_jid not in self.rooms and not lock.locked():

@@ -72,6 +72,16 @@ def find_host(placement: Placement, name: str):
         return None
 
 
+def host_gone(exc: BaseException) -> bool:
+    """Whether a failed call means its actor died or is restarting (Ray's actor-died and
+    actor-unavailable errors), not that the actor raised: only then may a caller look
+    the actor up again and retry. An actor's own exception arrives as a RayTaskError,
+    which also subclasses its cause's type (an actor that died under the host's call)."""
+    from ray.exceptions import ActorDiedError, ActorUnavailableError, RayTaskError
+    return isinstance(exc, (ActorDiedError, ActorUnavailableError)) \
+        and not isinstance(exc, RayTaskError)
+
+
 def get_or_create_host(placement: Placement, name: str, settings):
     """Create the named host unless it exists (two gateways can't make two)."""
     return host_class().options(name=name, namespace=placement.namespace, get_if_exists=True,

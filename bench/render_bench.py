@@ -15,7 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from actors.core.effects import Deliver, MessageOut, PresenceOut, Item  # noqa: E402
-from gateway.render import Renderer, render  # noqa: E402
+from gateway.render import render  # noqa: E402
+from gateway.renderer import Renderer  # noqa: E402
 
 ROOM = "coven@chat.shakespeare.lit"
 

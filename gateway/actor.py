@@ -31,14 +31,17 @@ class GatewayActor:
         logging.basicConfig(level=self.spec.get("loglevel", "WARNING").upper(),
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
         from gateway.app import Gateway
+        from gateway.stanza_size import DEFAULT_MAX_STANZA
         from persistence.store import RoomStore
         s = self.spec
         store = RoomStore.from_uri(s["mongo_uri"])
         self.gateway = Gateway(s["domains"], s["host"], s["port"], s["secret"], s["placement"],
-                               s["settings"], store, access=s["access"])
+                               s["settings"], store, access=s["access"],
+                               max_stanza=s.get("max_stanza", DEFAULT_MAX_STANZA))
         if s.get("workers"):
             from gateway.workers import WorkerFeeds
-            self.gateway.workers = WorkerFeeds(s, s["workers"], s["placement"].namespace)
+            self.gateway.workers = WorkerFeeds(s, s["workers"], s["placement"].namespace,
+                                               self.gateway.send_effects)
         await self.gateway.start(timeout=None)
         return True
 
@@ -73,6 +76,7 @@ class GatewayActor:
         if self.gateway.workers is not None:
             out["workers"] = await self.gateway.workers.stats()
             out["feed_lost"] = self.gateway.workers.lost
+            out["feed_refused"] = self.gateway.workers.refused
         return out
 
 

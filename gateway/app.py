@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from xml.etree import ElementTree as ET
 
 from gateway.component import MucComponent
 from gateway.parse import parse_stanza
-from gateway.render import Renderer, render_error_reply
+from gateway.render import render_error_reply
+from gateway.renderer import Renderer
 from gateway.router import RoomRouter
-from gateway.service_level import ServiceResponder
+from gateway.service_level import ServiceResponder, service_refuse
+from gateway.stanza_size import DEFAULT_MAX_STANZA, oversized, refusal_text, shrunk
 
 log = logging.getLogger("raymuc.gateway")
 
 
 class Gateway:
     def __init__(self, domains, component_host: str, component_port: int, secret: str,
-                 placement, settings, store, access=None):
-        self.renderer = Renderer()
+                 placement, settings, store, access=None, max_stanza: int = DEFAULT_MAX_STANZA):
+        self.max_stanza = max_stanza
+        self.renderer = Renderer(max_stanza)
         self.workers = None      # gateway/workers.py WorkerFeeds when [ray] gateway_workers > 0
         self.components: dict[str, MucComponent] = {}
         self.router = RoomRouter(placement, settings, store, self.send_effects)
@@ -52,15 +56,32 @@ class Gateway:
         if parsed.error is not None:
             comp.send_out(render_error_reply(parsed.error))
             return
+        cmd = parsed.command
+        if cmd is None:
+            return
+        if oversized(cmd, self.max_stanza):     # the room never sees it: see stanza_size.py
+            cmd = shrunk(cmd, self.max_stanza)
+            if cmd is None:
+                self._refuse_too_large(comp, parsed)
+                return
+            parsed = replace(parsed, command=cmd)
         if parsed.service_level:
             self.service.handle(comp, parsed.command)
-            return
-        if parsed.command is None:
             return
         if not self.service.may_use(parsed.command, parsed.room.partition("@")[2]):
             self.send_effects(parsed.room, self.service.forbidden(parsed.command))
             return
         (self.workers or self.router).submit(parsed.room, parsed.command)
+
+    def _refuse_too_large(self, comp: MucComponent, parsed) -> None:
+        cmd, domain = parsed.command, comp.boundjid.bare
+        log.info("gateway.too_large_refused kind=%s to=%s sender=%s", type(cmd).__name__,
+                 parsed.room or domain, getattr(cmd, "sender", ""))
+        refusal = service_refuse(cmd, "not-acceptable", refusal_text(self.max_stanza))
+        if parsed.room is None:
+            self.service.send(comp, domain, refusal)
+        else:
+            self.send_effects(parsed.room, refusal)
 
     def write(self, batch: list[tuple[str, str]]) -> None:
         """Stanzas a gateway worker rendered: (room JID, data), in order; one socket write

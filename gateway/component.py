@@ -14,6 +14,13 @@ from slixmpp import ComponentXMPP
 
 log = logging.getLogger("raymuc.component")
 
+# Backpressure: above WRITE_HIGH bytes waiting for the XMPP server, stop reading its
+# stanzas (they are what makes output) until the backlog is under WRITE_LOW again; past
+# MAX_BACKLOG, drop whole stanzas (as while offline) instead of queueing without bound.
+WRITE_HIGH = 1 << 20
+WRITE_LOW = 256 << 10
+MAX_BACKLOG = 16 << 20
+
 _STANZAS = frozenset(f"{{{ns}}}{name}" for ns in ("jabber:component:accept", "jabber:client")
                      for name in ("presence", "message", "iq"))
 
@@ -31,6 +38,24 @@ class MucComponent(ComponentXMPP):
         self.add_event_handler("disconnected", self._offline)
         self.add_event_handler("connection_failed", self._failed)
         self._backoff = 0.5
+        self.dropped = 0           # stanzas dropped past MAX_BACKLOG
+        self._dropping = False     # logged once per backlog episode
+
+    def connection_made(self, transport, send_event: bool = True) -> None:
+        super().connection_made(transport, send_event)
+        transport.set_write_buffer_limits(WRITE_HIGH, WRITE_LOW)
+
+    def pause_writing(self) -> None:       # asyncio: the backlog passed WRITE_HIGH
+        log.warning("gateway.backpressure domain=%s backlog=%d", self.boundjid.bare,
+                    self.transport.get_write_buffer_size())
+        self.transport.pause_reading()
+
+    def resume_writing(self) -> None:      # asyncio: the backlog is under WRITE_LOW
+        log.info("gateway.backpressure_over domain=%s dropped=%d", self.boundjid.bare,
+                 self.dropped)
+        self._dropping = False
+        if self.transport is not None:
+            self.transport.resume_reading()
 
     def _spawn_event(self, xml: ET.Element) -> None:   # slixmpp hook (pinned 1.17)
         if xml.tag in _STANZAS:
@@ -47,7 +72,15 @@ class MucComponent(ComponentXMPP):
         if self.transport is None:
             log.warning("gateway.dropped_offline domain=%s bytes=%d", self.boundjid.bare, len(data))
             return
-        self.transport.write(data.encode())
+        raw = data.encode()
+        if self.transport.get_write_buffer_size() + len(raw) > MAX_BACKLOG:
+            self.dropped += 1
+            if not self._dropping:
+                self._dropping = True
+                log.warning("gateway.dropped_backlog domain=%s bytes=%d backlog=%d",
+                            self.boundjid.bare, len(raw), self.transport.get_write_buffer_size())
+            return
+        self.transport.write(raw)
 
     def _online(self, _event) -> None:
         self._backoff = 0.5

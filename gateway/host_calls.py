@@ -15,9 +15,16 @@ from actors.protocol import HostReply
 log = logging.getLogger("raymuc.router")
 
 
+# A host call answered in no time: a host that can't be placed (no node with a
+# raymuc_room slot left), a stuck process. Long enough for a cold start, storage
+# retries and a registry wait on a loaded cluster.
+CALL_TIMEOUT = 30.0
+
+
 class HostCalls:
-    def __init__(self, stats: dict):
+    def __init__(self, stats: dict, timeout: float | None = None):
         self.stats = stats
+        self.timeout = CALL_TIMEOUT if timeout is None else timeout
         # (host name, id of its handle) -> (handle, [(room_jid, cmds, future)])
         self.pending: dict[tuple[str, int], tuple[object, list]] = {}
 
@@ -43,12 +50,20 @@ class HostCalls:
         else:
             ref = handle.handle_batch.options(**HOT_CALL_OPTIONS).remote(
                 [(room_jid, cmds) for room_jid, cmds, _ in entries])
-        asyncio.get_running_loop().create_task(_settle(ref, [fut for _, _, fut in entries]))
+        asyncio.get_running_loop().create_task(
+            _settle(ref, [fut for _, _, fut in entries], self.timeout))
 
 
-async def _settle(ref, futures: list[asyncio.Future]) -> None:
+async def _settle(ref, futures: list[asyncio.Future], timeout: float) -> None:
     try:
-        result = await ref
+        result = await asyncio.wait_for(_awaited(ref), timeout)
+    except asyncio.TimeoutError:
+        log.warning("router.call_timeout seconds=%.0f rooms=%d", timeout, len(futures))
+        _cancel(ref)
+        for fut in futures:
+            if not fut.done():
+                fut.set_exception(CallTimeout(f"no answer within {timeout:.0f}s"))
+        return
     except Exception as exc:   # one host, one fate: every room of the call retries
         for fut in futures:
             if not fut.done():
@@ -64,3 +79,22 @@ async def _settle(ref, futures: list[asyncio.Future]) -> None:
     for fut, reply in zip(futures, replies):
         if not fut.done():
             fut.set_result(reply)
+
+
+class CallTimeout(Exception):
+    """A host call got no answer in time; whether it ran is unknown (never retried)."""
+
+
+async def _awaited(ref):
+    return await ref
+
+
+def _cancel(ref) -> None:
+    """Take a call that is still queued (a host not placed yet) off Ray's queue, so it
+    can't apply its stanzas long after they were answered."""
+    try:
+        import ray
+        if isinstance(ref, ray.ObjectRef):
+            ray.cancel(ref)
+    except Exception as exc:
+        log.warning("router.cancel_failed error=%s", type(exc).__name__)

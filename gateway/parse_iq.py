@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from actors.core import commands as c
+from actors.core.commands import PageRequest
 
 from .parse_common import (
     COUNT, Bad, Stanza, child_text, find_child, parse_address, parse_form, stanza_child,
@@ -26,16 +27,6 @@ class ServiceDiscoInfo:
     sender: str
     id: str
     node: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PageRequest:
-    """XEP-0059 paging of a list: at most `max` items after/before an item id, or
-    from an index; before == "" asks for the last page."""
-    max: int | None = None
-    after: str | None = None
-    before: str | None = None
-    index: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +135,9 @@ def _admin(st: Stanza, q: Element):
                                  item.get("nick"), child_text(find_child(item, NS_MUC_ADMIN, "reason")) or ""))
     if not items:
         raise Bad("bad-request", "A muc#admin query needs at least one <item/>")
-    cls = c.AdminGet if st.type == "get" else c.AdminSet
-    return cls(st.sender, st.id, tuple(items))
+    if st.type == "get":
+        return c.AdminGet(st.sender, st.id, tuple(items), _page(q))
+    return c.AdminSet(st.sender, st.id, tuple(items))
 
 
 def _owner(st: Stanza, q: Element):

@@ -1,8 +1,8 @@
 """The room core's outgoing effects -> XML strings. Pure: no I/O.
 
 A stanza is rendered once into a Template whose only varying part is the
-recipient address (`prefix + to + suffix`); Renderer.deliver() then makes one
-string per recipient by concatenation. Strings are built by hand (no
+recipient address (`prefix + to + suffix`); gateway/renderer.py's Renderer then
+makes one string per recipient by concatenation. Strings are built by hand (no
 ElementTree, no slixmpp objects) and carry no xmlns on the top element: they
 inherit jabber:component:accept from the component stream (slixmpp's
 send_raw() writes them as they are).
@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 
 from actors.core.commands import Form
 from actors.core.effects import (
-    AdminListResult, DeclineOut, Deliver, DestroyNotice, DiscoInfoResult, DiscoItemsResult,
+    AdminListResult, DeclineOut, DestroyNotice, DiscoInfoResult, DiscoItemsResult,
     ErrorOut, FormField, FormResult, Invitation, IqOut, IqResult, Item, MessageOut, PresenceOut,
     ResultSetPage,
 )
@@ -75,30 +75,6 @@ def render(stanza: object, to: str, room: str) -> str:
     return template(stanza, room).fill(to)
 
 
-class Renderer:
-    """The fast path: one template per Deliver, one concatenation per recipient.
-    `renders` counts templates built (for metrics, and to prove the reuse in tests)."""
-    __slots__ = ("renders",)
-
-    def __init__(self):
-        self.renders = 0
-
-    def deliver(self, deliver: Deliver, room: str) -> list[str]:
-        tpl = template(deliver.stanza, room)
-        self.renders += 1
-        prefix, suffix, needs = tpl.prefix, tpl.suffix, ATTR_SPECIAL.search
-        return [prefix + (to if needs(to) is None else _a(to)) + suffix for to in deliver.to]
-
-    def stream(self, effects, room: str) -> str:
-        """Every stanza of `effects`, in order, as one string: one socket write for a
-        whole reply (or batch of replies) costs the XMPP server far less than one per
-        recipient."""
-        out: list[str] = []
-        for eff in effects:
-            out.extend(self.deliver(eff, room))
-        return "".join(out)
-
-
 def render_error_reply(reply: ErrorReply) -> str:
     """The answer to a stanza gateway.parse could not turn into a command."""
     inner = (_MUC_X if reply.kind == "presence" else "") + _error(reply.error, reply.by)
@@ -129,7 +105,7 @@ def _presence(p: PresenceOut, room: str) -> Template:
         parts.append(f"<status>{_t(p.status)}</status>")
     user = []
     if p.item is not None:
-        user.append(_item(p.item))
+        user.append(admin_item(p.item))
     user.extend(f"<status code='{code}'/>" for code in p.codes)
     if p.destroy is not None:
         user.append(_destroy(p.destroy))
@@ -142,7 +118,7 @@ def _presence(p: PresenceOut, room: str) -> Template:
                      "".join(parts))
 
 
-def _item(item: Item) -> str:
+def admin_item(item: Item) -> str:
     attrs = _attrs(affiliation=item.affiliation or None, jid=item.jid, nick=item.nick,
                    role=item.role or None)
     inner = ""
@@ -271,9 +247,13 @@ def _disco_info(d: DiscoInfoResult) -> str:
     return f"<query xmlns='{NS_DISCO_INFO}'{_attrs(node=d.node)}>{''.join(parts)}</query>"
 
 
+def disco_item(item: tuple[str, str, str | None]) -> str:
+    jid, name, node = item
+    return f"<item{_attrs(jid=jid, name=name or None, node=node)}/>"
+
+
 def _disco_items(d: DiscoItemsResult) -> str:
-    items = "".join(f"<item{_attrs(jid=jid, name=name or None, node=node)}/>"
-                    for jid, name, node in d.items)
+    items = "".join(map(disco_item, d.items))
     if d.page is not None:
         items += _rsm_set(d.page)
     if not items:
@@ -290,7 +270,9 @@ def _rsm_set(page: ResultSetPage) -> str:
 
 
 def _admin_list(a: AdminListResult) -> str:
-    items = "".join(_item(item) for item in a.items)
+    items = "".join(admin_item(item) for item in a.items)
+    if a.page is not None:
+        items += _rsm_set(a.page)
     if not items:
         return f"<query xmlns='{NS_MUC_ADMIN}'/>"
     return f"<query xmlns='{NS_MUC_ADMIN}'>{items}</query>"

@@ -18,11 +18,14 @@ from actors.core import commands as c
 from actors.core.replies import error_reply, refuse
 from actors.lifecycle import wakes_nothing
 from actors.protocol import HostReply
-from gateway.host_calls import HostCalls
+from gateway.host_calls import CallTimeout, HostCalls
 
 log = logging.getLogger("raymuc.router")
 _MAX_TRIES = 5
 MAX_BATCH = 64    # stanzas of one room in one call: bounds a reply's size and a retry's reach
+# Stanzas waiting for one room's call in flight; more are refused (resource-constraint),
+# so a flood or a stuck room can't make the gateway grow without bound.
+MAX_PIPE = 1000
 
 Sink = Callable[[str, tuple], None]     # (room_jid, Deliver effects) -> renders and sends
 
@@ -35,22 +38,34 @@ class RoomRouter:
         self.sink = sink
         self.handles: dict[str, object] = {}
         self.pipes: dict[str, deque] = {}
-        self.stats = {"calls": 0, "stanzas": 0, "retries": 0, "created": 0}
+        self.stats = {"calls": 0, "stanzas": 0, "retries": 0, "created": 0, "refused": 0}
         self.host_calls = HostCalls(self.stats)
+        self.full: set[str] = set()     # rooms whose pipe overflowed (logged once each time)
 
     def submit(self, room_jid: str, cmd) -> None:
         pipe = self.pipes.get(room_jid)
         if pipe is not None:
-            pipe.append(cmd)
+            if len(pipe) < MAX_PIPE:
+                pipe.append(cmd)
+            else:
+                self._overflow(room_jid, cmd)
             return
         self.pipes[room_jid] = deque([cmd])
         asyncio.get_running_loop().create_task(self._drain(room_jid))
+
+    def _overflow(self, room_jid: str, cmd) -> None:
+        self.stats["refused"] += 1
+        if room_jid not in self.full:
+            self.full.add(room_jid)
+            log.warning("router.pipe_full room=%s waiting=%d", room_jid, MAX_PIPE)
+        self.sink(room_jid, refuse(cmd, "resource-constraint", "The room is busy; try again later"))
 
     async def _drain(self, room_jid: str) -> None:
         pipe = self.pipes[room_jid]
         try:
             while pipe:
                 batch = [pipe.popleft() for _ in range(min(len(pipe), MAX_BATCH))]
+                self.full.discard(room_jid)
                 try:
                     effects = await self.call_many(room_jid, batch)
                 except Exception:
@@ -83,7 +98,18 @@ class RoomRouter:
                 return tuple(eff for cmd in cmds for eff in self._no_room(room_jid, cmd))
             try:
                 reply: HostReply = await self.host_calls.call(name, handle, room_jid, cmds)
-            except Exception as exc:   # the actor died or restarted: look it up again
+            except CallTimeout:     # e.g. a host Ray can't place: answer, don't queue forever
+                return _refuse_all(cmds, "service-unavailable",
+                                   "The room did not answer in time; try again")
+            except Exception as exc:
+                if not pl.host_gone(exc):
+                    # The host raised: some of these stanzas may be applied, so none is
+                    # sent again (a retry would apply them twice); each is answered.
+                    log.error("router.host_error name=%s room=%s stanzas=%d error=%r", name,
+                              room_jid, len(cmds), exc)
+                    return _refuse_all(cmds, "internal-server-error", "The room failed; try again")
+                # It died or is restarting: look it up again. Which stanzas the dead
+                # process applied can't be known; its occupants and history died with it.
                 log.warning("router.host_failed name=%s error=%s", name, type(exc).__name__)
                 self._retry(name)
                 await asyncio.sleep(0.05 * (attempt + 1))

@@ -4,13 +4,17 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from actors.core.effects import Deliver, DiscoInfoResult, DiscoItemsResult, ErrorOut, IqResult
+from actors.core.effects import (
+    Deliver, DiscoInfoResult, DiscoItemsResult, ErrorOut, IqResult, ResultSetPage,
+)
 from actors.core.errors import XmppError
 from actors.core.replies import refuse
 from actors.records import to_snapshot
 from actors.supervisor import find_supervisor
 from gateway import parse as p
 from gateway.paging import UnknownItem, page_of
+from gateway.render import disco_item, render
+from gateway.xml import escape_text
 from gateway.room_list import Stored, room_list
 
 log = logging.getLogger("raymuc.service_level")
@@ -58,11 +62,11 @@ class ServiceResponder:
     def handle(self, comp, cmd) -> None:
         domain = comp.boundjid.bare
         if not self.may_use(cmd, domain):
-            self._send(comp, domain, self.forbidden(cmd))
+            self.send(comp, domain, self.forbidden(cmd))
             return
         if isinstance(cmd, p.ServiceDiscoInfo):
             if cmd.node:
-                self._send(comp, domain, service_refuse(cmd, "item-not-found", "No such node"))
+                self.send(comp, domain, service_refuse(cmd, "item-not-found", "No such node"))
                 return
             result = DiscoInfoResult((("conference", "text", "Chatrooms"),), SERVICE_FEATURES)
             self._reply(comp, domain, cmd, result)
@@ -73,13 +77,13 @@ class ServiceResponder:
         elif isinstance(cmd, p.ServiceMessage):
             self._announce(comp, domain, cmd)
         elif hasattr(cmd, "id") and hasattr(cmd, "sender"):
-            self._send(comp, domain, service_refuse(cmd, "service-unavailable",
-                                                    "Not supported by the service"))
+            self.send(comp, domain, service_refuse(cmd, "service-unavailable",
+                                                   "Not supported by the service"))
 
     def _announce(self, comp, domain: str, cmd) -> None:
         """access_admin: broadcast to every online room (gateway/announce.py)."""
         if not self.is_admin(cmd.sender, domain):
-            self._send(comp, domain, service_refuse(
+            self.send(comp, domain, service_refuse(
                 cmd, "forbidden", "Only service administrators are allowed to send service messages"))
             return
         from gateway.announce import broadcast
@@ -89,7 +93,7 @@ class ServiceResponder:
 
     async def _items(self, comp, domain: str, cmd) -> None:
         if cmd.node:
-            self._send(comp, domain, service_refuse(cmd, "item-not-found", "No such node"))
+            self.send(comp, domain, service_refuse(cmd, "item-not-found", "No such node"))
             return
         bare = cmd.sender.split("/", 1)[0]
         live = await self._live_rooms(domain)
@@ -97,17 +101,29 @@ class ServiceResponder:
             stored = await asyncio.to_thread(self._stored_rooms, domain)
         except Exception:
             log.exception("service.items_failed domain=%s", domain)
-            self._send(comp, domain, service_refuse(cmd, "service-unavailable",
-                                                    "Room storage is unavailable"))
+            self.send(comp, domain, service_refuse(cmd, "service-unavailable",
+                                                   "Room storage is unavailable"))
             return
         items = room_list(live, stored, bare, self.is_admin(bare, domain))
         try:
-            page, where = page_of(items, cmd.page, _MAX_LISTED)
+            page, where = page_of(items, cmd.page, _MAX_LISTED,
+                                  self._page_budget(cmd, domain, items),
+                                  lambda item: len(disco_item(item).encode()))
         except UnknownItem as unknown:
-            self._send(comp, domain, service_refuse(cmd, "item-not-found",
-                                                    f"No room {unknown} in the list"))
+            self.send(comp, domain, service_refuse(cmd, "item-not-found",
+                                                   f"No room {unknown} in the list"))
             return
         self._reply(comp, domain, cmd, DiscoItemsResult(page, page=where))
+
+    def _page_budget(self, cmd, domain: str, items) -> int | None:
+        """Bytes a page's items may take: the limit less the answer around them (its
+        <set/> names the first and last item, at most the longest JID each)."""
+        if self.renderer.limit is None:
+            return None
+        empty = IqResult(cmd.id, None, DiscoItemsResult((), page=ResultSetPage(
+            len(items), "", len(items), "")))
+        longest = max((len(escape_text(jid).encode()) for jid, _, _ in items), default=0)
+        return self.renderer.limit - len(render(empty, cmd.sender, domain).encode()) - 2 * longest
 
     async def _live_rooms(self, domain: str) -> tuple:
         """The supervisor's live room directory for `domain`; () when it can't be
@@ -133,9 +149,9 @@ class ServiceResponder:
         return rooms
 
     def _reply(self, comp, domain: str, cmd, payload) -> None:
-        self._send(comp, domain, (Deliver((cmd.sender,), IqResult(cmd.id, None, payload)),))
+        self.send(comp, domain, (Deliver((cmd.sender,), IqResult(cmd.id, None, payload)),))
 
-    def _send(self, comp, domain: str, effects) -> None:
+    def send(self, comp, domain: str, effects) -> None:
         data = self.renderer.stream(effects, domain)
         if data:
             comp.send_out(data)

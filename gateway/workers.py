@@ -26,6 +26,8 @@ import logging
 import os
 from typing import Awaitable, Callable
 
+from actors.core.replies import refuse
+
 log = logging.getLogger("raymuc.gateway")
 
 WORKER_OPTIONS = dict(
@@ -46,26 +48,43 @@ def shard_of(room_jid: str, workers: int) -> int:
     return int.from_bytes(digest, "big") % workers
 
 
+# Items waiting for a pipe's call in flight (a slow or restarting peer); more are refused,
+# so the gateway and its workers can't grow without bound behind one.
+MAX_QUEUED = 10_000
+
+
 class CallPipe:
     """At most one call in flight; items put meanwhile leave together in the next call."""
 
-    def __init__(self, send: Callable[[list], Awaitable], what: str):
+    def __init__(self, send: Callable[[list], Awaitable], what: str, limit: int = MAX_QUEUED):
         self.send = send
         self.what = what
+        self.limit = limit
         self.queue: list = []
         self.busy = False
         self.lost = 0
+        self.refused = 0
+        self._full = False          # logged once per episode
 
-    def put(self, item) -> None:
+    def put(self, item) -> bool:
+        """Queue `item`; False (and nothing queued) when the pipe is full."""
+        if len(self.queue) >= self.limit:
+            self.refused += 1
+            if not self._full:
+                self._full = True
+                log.warning("gateway.pipe_full pipe=%s queued=%d", self.what, len(self.queue))
+            return False
         self.queue.append(item)
         if not self.busy:
             self.busy = True
             asyncio.get_running_loop().create_task(self._run())
+        return True
 
     async def _run(self) -> None:
         try:
             while self.queue:
                 batch, self.queue = self.queue, []
+                self._full = False
                 try:
                     await self.send(batch)
                 except Exception as exc:    # the peer died: as a component restart, lose these
@@ -86,11 +105,12 @@ class GatewayWorker:
     def __init__(self, spec: dict, index: int, gateway):
         logging.basicConfig(level=spec.get("loglevel", "WARNING").upper(),
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        from gateway.render import Renderer
+        from gateway.renderer import Renderer
+        from gateway.stanza_size import DEFAULT_MAX_STANZA
         from gateway.router import RoomRouter
         from persistence.store import RoomStore
         self.index = index
-        self.renderer = Renderer()
+        self.renderer = Renderer(spec.get("max_stanza", DEFAULT_MAX_STANZA))
         store = RoomStore.from_uri(spec["mongo_uri"])
         self.router = RoomRouter(spec["placement"], spec["settings"], store, self._reply)
         from actors.placement import HOT_CALL_OPTIONS
@@ -105,7 +125,7 @@ class GatewayWorker:
     def _reply(self, room_jid: str, effects) -> None:
         data = self.renderer.stream(effects, room_jid)
         if data:
-            self.out.put((room_jid, data))
+            self.out.put((room_jid, data))      # full: dropped and logged, as while offline
 
     async def drain(self, timeout: float = 5.0) -> bool:
         """Wait until every stanza fed so far is answered and written (for a clean stop)."""
@@ -118,14 +138,17 @@ class GatewayWorker:
 
     def stats(self) -> dict:
         return {**self.router.stats, "renders": self.renderer.renders, "lost": self.out.lost,
+                "dropped": self.out.refused,
                 "index": self.index, "pid": os.getpid()}
 
 
 class WorkerFeeds:
     """The gateway's side: one feed pipe per worker, rooms hashed onto them."""
 
-    def __init__(self, spec: dict, count: int, namespace: str):
+    def __init__(self, spec: dict, count: int, namespace: str,
+                 answer: Callable[[str, tuple], None] = lambda room_jid, effects: None):
         import ray
+        self.answer = answer            # the gateway's send_effects: for refusals
         gateway = ray.get_runtime_context().current_actor
         cls = ray.remote(GatewayWorker)
         self.handles = [cls.options(name=worker_name(i), namespace=namespace, get_if_exists=True,
@@ -136,7 +159,9 @@ class WorkerFeeds:
                                f"feed-{i}") for i, h in enumerate(self.handles)]
 
     def submit(self, room_jid: str, cmd) -> None:
-        self.pipes[shard_of(room_jid, len(self.pipes))].put((room_jid, cmd))
+        if not self.pipes[shard_of(room_jid, len(self.pipes))].put((room_jid, cmd)):
+            self.answer(room_jid, refuse(cmd, "resource-constraint",
+                                         "The service is busy; try again later"))
 
     async def drain(self, timeout: float = 5.0) -> None:
         await asyncio.gather(*(p.idle() for p in self.pipes))
@@ -156,3 +181,7 @@ class WorkerFeeds:
     @property
     def lost(self) -> int:
         return sum(p.lost for p in self.pipes)
+
+    @property
+    def refused(self) -> int:
+        return sum(p.refused for p in self.pipes)

@@ -72,6 +72,7 @@ class ProsodyServer:
         *,
         c2s_port: int | None = None,
         component_port: int | None = None,
+        stanza_size_limits: Mapping[str, int] | None = None,
         prosody_bin: str = PROSODY_BIN,
         prosodyctl_bin: str = PROSODYCTL_BIN,
         tls: tuple[Path, Path] | None = None,
@@ -89,6 +90,12 @@ class ProsodyServer:
         if log_level not in LOG_LEVELS:
             raise ValueError(f"invalid Prosody log level {log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
         self.log_level = log_level
+        self.stanza_size_limits = dict(stanza_size_limits or {})
+        for name, size in self.stanza_size_limits.items():
+            if not name.endswith("_stanza_size_limit") or not re.fullmatch(r"[a-z0-9_]+", name) \
+                    or not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+                raise ValueError(f"invalid stanza size limit {name} = {size!r}: expected e.g. "
+                                 "component_stanza_size_limit = 65536")
         self.tls = tls   # (certificate, key): the full profile of raymuc/prosody_config.py
         self.work_dir = Path(work_dir).resolve()
         self.prosody_bin = prosody_bin
@@ -245,6 +252,7 @@ class ProsodyServer:
             work_dir=self.work_dir, domain=self.domain, c2s_port=self.c2s_port,
             component_port=self.component_port, components=self.components,
             builtin_muc=self.builtin_muc, log_level=self.log_level, tls=self.tls,
+            stanza_size_limits=self.stanza_size_limits,
         ))
 
     def _spawn(self) -> None:

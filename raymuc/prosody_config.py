@@ -51,6 +51,7 @@ def render_config(
     builtin_muc: str | None,
     log_level: str,
     tls: tuple[Path, Path] | None = None,
+    stanza_size_limits: Mapping[str, int] | None = None,
 ) -> str:
     """Return the Lua config text for an isolated loopback Prosody (pure function).
     `tls` = (certificate, key) selects the full profile (module docstring)."""
@@ -77,6 +78,8 @@ def render_config(
         "s2s_ports = {}",
         "http_ports = {}",
         "https_ports = {}",
+        # e.g. c2s_stanza_size_limit, component_stanza_size_limit (bytes); unset: Prosody's
+        *(f"{name} = {size}" for name, size in (stanza_size_limits or {}).items()),
         "",
         'authentication = "internal_plain"',
         'storage = "internal"',

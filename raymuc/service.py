@@ -82,6 +82,7 @@ async def _serve(config, settings, store, session, ready) -> None:
         loop.add_signal_handler(sig, stop.set)
     spec = dict(domains=config.muc_domains(), host=config.component.host,
                 port=config.component.port, secret=config.component.password,
+                max_stanza=config.component.max_stanza_size,
                 placement=wiring.placement(config), settings=settings,
                 mongo_uri=settings.mongo_uri, loglevel=config.general.loglevel,
                 workers=config.ray.gateway_workers,

@@ -59,7 +59,7 @@ def handle_admin_get(room, cmd: c.AdminGet, env: Env, out: Outbox) -> None:
         check_affiliation_list(room, actor, aff)
         items = tuple(_affiliation_item(room, bare, aff)
                       for bare in sorted(b for b, a in room.affiliations.items() if a is aff))
-    out.deliver((cmd.sender,), IqResult(cmd.id, None, AdminListResult(items)))
+    out.deliver((cmd.sender,), IqResult(cmd.id, None, AdminListResult(items, cmd.page)))
 
 
 def _affiliation_item(room, bare: str, aff: Affiliation) -> Item:

@@ -102,6 +102,16 @@ class StanzaError:
 
 
 @dataclass(frozen=True, slots=True)
+class PageRequest:
+    """XEP-0059 paging of a list: at most `max` items after/before an item id, or
+    from an index; before == "" asks for the last page."""
+    max: int | None = None
+    after: str | None = None
+    before: str | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AdminItem:
     affiliation: str | None = None
     role: str | None = None
@@ -132,6 +142,7 @@ class DiscoItems(Iq):
 @dataclass(frozen=True, slots=True)
 class AdminGet(Iq):
     items: tuple[AdminItem, ...] = ()
+    page: PageRequest | None = None   # handed back untouched in the answer: the gateway pages
 
 
 @dataclass(frozen=True, slots=True)

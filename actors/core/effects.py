@@ -137,6 +137,8 @@ class DiscoItemsResult:
 @dataclass(frozen=True, slots=True)
 class AdminListResult:
     items: tuple[Item, ...]
+    request: object = None                           # AdminGet.page (a commands.PageRequest)
+    page: ResultSetPage | None = None                # the gateway answers one page (XEP-0059)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,7 @@ class Component:
     host: str
     port: int
     password: str = field(repr=False)
+    max_stanza_size: int = 262144
 
 
 @dataclass(frozen=True)

@@ -292,6 +292,14 @@ SECTIONS: tuple[Section, ...] = (
         Option("port", PORT, 5347, "Component port."),
         Option("password", Text(non_empty=True), doc="Component secret shared with the server.",
                secret=True),
+        Option("max_stanza_size", Integer(low=65536), 262144,
+               "Largest stanza, in bytes, the service ever sends: a message, presence or IQ "
+               "whose relay could be larger is refused (not-acceptable), the room list is "
+               "paged to fit, and any other stanza over it is dropped and logged. An XMPP "
+               "server closes a component stream that sends more than its limit (Prosody: "
+               "component_stanza_size_limit, 512 KiB by default), which cuts the whole MUC "
+               "domain; 256 KiB is half of that and of Prosody's s2s limit, leaving room for "
+               "what servers add when they route a stanza on."),
     ), Presence.REQUIRED),
     Section("storage", "Where rooms are stored.", (
         Option("mongo_uri", MongoUri(), "embedded",

@@ -1,6 +1,7 @@
 """gateway/workers.py without Ray: CallPipe keeps one call in flight and sends what
-queued meanwhile together, in order; a failed call loses only its own items; rooms
-hash onto workers stably and all workers get rooms."""
+queued meanwhile together, in order; a failed call loses only its own items; a pipe
+holds at most its limit behind a call that never ends; rooms hash onto workers stably
+and all workers get rooms."""
 from __future__ import annotations
 
 import asyncio
@@ -62,3 +63,30 @@ def test_rooms_hash_onto_workers_stably_and_evenly():
     assert set(counts) == {0, 1, 2, 3}
     assert min(counts.values()) > 400          # 500 each on average
     assert {shard_of(r, 1) for r in rooms} == {0}
+
+
+def test_a_pipe_behind_a_call_that_never_ends_is_bounded(caplog):
+    import logging
+    from gateway import workers
+
+    async def scenario():
+        stuck = asyncio.Event()
+
+        async def send(batch):
+            await stuck.wait()
+
+        pipe = CallPipe(send, "t", limit=100)
+        pipe.put(0)
+        await asyncio.sleep(0)                  # [0] is in flight and never answered
+        accepted = [pipe.put(n) for n in range(1, 151)]
+        queued = len(pipe.queue)
+        stuck.set()
+        await pipe.idle()
+        return accepted, queued, pipe.refused
+
+    with caplog.at_level(logging.WARNING, "raymuc.gateway"):
+        accepted, queued, refused = asyncio.run(scenario())
+    assert queued == 100 and refused == 50
+    assert accepted == [True] * 100 + [False] * 50
+    assert sum("gateway.pipe_full" in r.getMessage() for r in caplog.records) == 1
+    assert workers.MAX_QUEUED >= 1000               # the default leaves room for bursts

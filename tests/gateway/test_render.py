@@ -14,7 +14,8 @@ from actors.core.effects import (
 from actors.core.errors import XmppError
 from gateway import render as render_module
 from gateway.parse import parse_stanza
-from gateway.render import Renderer, format_stamp, render, render_error_reply, template
+from gateway.render import format_stamp, render, render_error_reply, template
+from gateway.renderer import Renderer
 
 STREAM = ("<stream:stream xmlns='jabber:component:accept' "
           "xmlns:stream='http://etherx.jabber.org/streams' from='chat.shakespeare.lit'>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from actors.core.effects import Deliver, MessageOut, PresenceOut
-from gateway.render import Renderer
+from gateway.renderer import Renderer
 
 STREAM = ("<stream:stream xmlns='jabber:component:accept' "
           "xmlns:stream='http://etherx.jabber.org/streams' from='chat.shakespeare.lit'>")
