@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 # The gateway's name lives with the other Ray names: room hosts and the supervisor push to it.
-from actors.placement import GATEWAY_NAME, find_gateway  # noqa: F401
+from actors.placement import GATEWAY_NAME
 GATEWAY_OPTIONS = dict(
     num_cpus=0,            # placement only; it is I/O-bound and must not block room hosts
     max_concurrency=1000,  # async actor: inbound stanzas and pushes interleave on one loop

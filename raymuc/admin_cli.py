@@ -129,7 +129,7 @@ def cmd_room(args) -> int:
 
 def cmd_gateway(args) -> int:
     import ray
-    from gateway.actor import find_gateway
+    from actors.placement import find_gateway
     config, _, _ = _attach(args.config, "gateway")
     handle = find_gateway(config.ray.namespace)
     if handle is None:

@@ -38,7 +38,7 @@ class GatewayProbe:
 class Cluster:
     def __init__(self, mongo_uri: str, database: str, **host):
         import ray
-        from gateway.actor import GATEWAY_NAME
+        from actors.placement import GATEWAY_NAME
         self.ns = f"lc-{uuid.uuid4().hex[:8]}"
         host.setdefault("hibernate_timeout", 200)
         host.setdefault("hibernated_room_timeout", 300)
