@@ -45,6 +45,7 @@ from actors.core import commands as c
 from actors.core.errors import XmppError
 from actors.core.jid import bare_of
 from actors.core.replies import error_reply
+from actors.creation_rate import CreationWindow
 
 log = logging.getLogger("raymuc.conferences")
 
@@ -82,6 +83,7 @@ class ConferenceRegistry:
         self.rooms_of: dict[str, dict[str, Holder]] = {}     # bare -> room -> holder
         self.held: dict[Holder, set[tuple[str, str]]] = {}    # holder -> {(bare, room)}
         self.expiry: dict[Holder, float] = {}
+        self.creations = CreationWindow()
         self._next_sweep = 0.0
 
     def reserve(self, holder: Holder, bare: str, room: str, limit: int) -> bool:
@@ -93,6 +95,22 @@ class ConferenceRegistry:
             return False
         self._put(holder, bare, room)
         return True
+
+    def may_start(self, bare: str, room: str, limit: int | None,
+                  per_minute: int | None) -> str | None:
+        """Asked by the gateway before a join of `bare` starts `room`, which is not
+        running (gateway/admission.py): "conferences" when `bare` already occupies
+        `limit` other rooms, "rate" when a creation would pass `per_minute` (None: the
+        room is stored, so it is a wake-up, not a creation), else None, and the creation
+        is counted. Nothing is reserved: the host reserves when the user enters."""
+        if limit is not None:
+            rooms = self._live_rooms(bare)
+            if room not in rooms and len(rooms) >= limit:
+                return "conferences"
+        if per_minute is not None and not self.creations.take(bare, per_minute, self.clock()):
+            return "rate"
+        self._sweep()
+        return None
 
     def release(self, holder: Holder, bare: str, room: str) -> None:
         holder = tuple(holder)
@@ -166,6 +184,7 @@ class ConferenceRegistry:
         if now < self._next_sweep:
             return
         self._next_sweep = now + self.lease / 3
+        self.creations.sweep(now)
         for holder, expires in list(self.expiry.items()):
             if expires < now:
                 self._drop(holder)

@@ -20,6 +20,7 @@ class ServiceSettings:
     access_create: str = "all"
     max_room_id: int | None = None          # None = infinity
     max_user_conferences: int | None = 10   # rooms one user occupies at once; None = no limit
+    max_room_creations_per_minute: int | None = None   # per user (gateway/admission.py); None = no limit
 
     @property
     def creation(self) -> CreationPolicy:
@@ -39,6 +40,7 @@ class HostSettings:
     hibernated_room_timeout: int | None = None        # ms hibernated before deep hibernation; None = never
     directory_renew: float = 30.0                     # s between a host's full reports to the supervisor
     room_capacity: int = 1                            # [ray] rooms_per_actor: live rooms one host holds
+    live_room_cap: bool = False                       # ask the supervisor before a room starts
     extra: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     def service_for(self, room_jid: str) -> ServiceSettings | None:

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from actors.directory import Directory, EventKind, RoomInfo
+from actors.live_rooms import LiveRooms, cluster_cap
 from actors.placement import Placement
 from actors.restarts import restarted_by_ray
 from actors.rooms_file import LIMIT, RoomsFile
@@ -57,6 +58,7 @@ class SupervisorSettings:
     lease: float = 95.0                           # > 3 x the hosts' directory_renew
     call_timeout: float = 10.0                    # per host call in a sweep
     max_per_sweep: int = 256                      # rooms stopped per sweep at most
+    live_rooms_per_node: int = 0                  # [ray] max_live_rooms_per_node; 0: from memory
 
     def host_type(self, domain: str) -> str:
         return self.host_types.get(domain.lower(), domain.lower())
@@ -83,6 +85,7 @@ class Supervisor:
                             "failed": 0, "timed_out": 0, "last_sweep_seconds": 0.0}
         self.started = time.time()
         self.restarted = restarted_by_ray()
+        self.live = LiveRooms(self._live_cap() or 1)
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._every, args=(settings.probe_interval,
                                                                      self.probe), daemon=True,
@@ -94,9 +97,9 @@ class Supervisor:
         for t in self._threads:
             t.start()
         log.info("supervisor.started namespace=%s sweep_every=%s deep_after=%s metrics=%s "
-                 "restarted=%s", settings.namespace, settings.check_interval,
+                 "restarted=%s live_cap=%d", settings.namespace, settings.check_interval,
                  settings.hibernated_room_timeout, self.metrics.url or self.metrics.error,
-                 self.restarted)
+                 self.restarted, self.live.cap)
 
     # reports from room hosts (fire-and-forget) --------------------------------------
     def report(self, holder, events) -> None:
@@ -138,6 +141,25 @@ class Supervisor:
         log.warning("directory.occupants_told rooms=%d sessions=%d", len(rooms),
                     sum(len(r.sessions) for r in rooms))
 
+    # admission (gateway/admission.py) --------------------------------------------
+    def admit_start(self, room_jid: str) -> bool:
+        """May a room that is not running start now (the live-room cap)?"""
+        with self.lock:
+            rooms = self.directory.rooms
+            return self.live.admit(room_jid, rooms, len(rooms))
+
+    def _live_cap(self) -> int | None:
+        """The cap over the cluster's alive nodes now; None when Ray can't say."""
+        try:
+            import ray
+            memories = [n.get("Resources", {}).get("memory", 0.0)
+                        for n in ray.nodes() if n.get("Alive")]
+        except Exception as exc:      # keep the last cap
+            log.warning("supervisor.live_cap_unknown error=%r", exc)
+            return None
+        return cluster_cap(memories, self.settings.live_rooms_per_node,
+                           self.settings.placement.dense) or None
+
     # queries ---------------------------------------------------------------------
     def list_rooms(self, domain: str | None = None) -> list[RoomInfo]:
         """The live rooms of a MUC domain (all when None), sorted by JID."""
@@ -150,6 +172,7 @@ class Supervisor:
         return {"metrics_url": self.metrics.url, "metrics_error": self.metrics.error,
                 "rooms_online": len(rooms), "rooms_hibernated": sum(r.hibernated for r in rooms),
                 "restarted": self.restarted, "started": self.started,
+                "live_cap": self.live.cap, "live_pending": len(self.live.pending),
                 "sweep": dict(self.sweep_stats), "metrics": self.metrics.snapshot(),
                 "settings": {"check_interval": self.settings.check_interval,
                              "hibernated_room_timeout": self.settings.hibernated_room_timeout,
@@ -178,6 +201,10 @@ class Supervisor:
             log.warning("directory.lease_expired host=%s rooms=%d", holder[0], len(rooms))
             self._tell_lost(rooms)
         self.metrics.set_rooms(counts)
+        cap = self._live_cap()        # nodes come and go
+        if cap is not None and cap != self.live.cap:
+            log.info("supervisor.live_cap rooms=%d was=%d", cap, self.live.cap)
+            self.live.cap = cap
 
     def sweep(self) -> None:
         """Deep-hibernate the rooms hibernated for longer than hibernated_room_timeout."""

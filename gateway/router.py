@@ -14,10 +14,9 @@ from collections import deque
 from typing import Callable
 
 from actors import placement as pl
-from actors.core import commands as c
-from actors.core.replies import error_reply, refuse
-from actors.lifecycle import wakes_nothing
+from actors.core.replies import refuse
 from actors.protocol import HostReply
+from gateway.admission import Admission, Decision
 from gateway.host_calls import CallTimeout, HostCalls
 
 log = logging.getLogger("raymuc.router")
@@ -41,6 +40,7 @@ class RoomRouter:
         self.stats = {"calls": 0, "stanzas": 0, "retries": 0, "created": 0, "refused": 0}
         self.host_calls = HostCalls(self.stats)
         self.full: set[str] = set()     # rooms whose pipe overflowed (logged once each time)
+        self.admission = Admission(settings, store)
 
     def submit(self, room_jid: str, cmd) -> None:
         pipe = self.pipes.get(room_jid)
@@ -94,8 +94,8 @@ class RoomRouter:
                 handle = await self._handle(name, room_jid, cmds)
             except StorageDown:      # can't tell whether the room exists: create nothing
                 return _refuse_all(cmds, "service-unavailable", "Room storage is unavailable")
-            if handle is None:
-                return tuple(eff for cmd in cmds for eff in self._no_room(room_jid, cmd))
+            if isinstance(handle, Decision):     # nothing started: answered here
+                return handle.effects
             try:
                 reply: HostReply = await self.host_calls.call(name, handle, room_jid, cmds)
             except CallTimeout:     # e.g. a host Ray can't place: answer, don't queue forever
@@ -129,54 +129,29 @@ class RoomRouter:
         self.stats["retries"] += 1
 
     async def _handle(self, name: str, room_jid: str, cmds: list):
+        """The room's host, or a Decision answering the stanzas without one."""
         handle = self.handles.get(name)
         if handle is not None:
             return handle
         handle = await asyncio.to_thread(pl.find_host, self.placement, name)
-        if handle is None and (self.placement.dense or await self._may_create(room_jid, cmds)):
+        if handle is None and not self.placement.dense:
+            # every admission rule before a process is started: gateway/admission.py
+            decision = await self.admission.decide(room_jid, cmds, lambda: self._load(room_jid))
+            if not decision.start:
+                return decision
+        if handle is None:
             handle = await asyncio.to_thread(pl.get_or_create_host, self.placement, name,
                                              self.settings)
             self.stats["created"] += 1
-        if handle is not None:
-            self.handles[name] = handle
+        self.handles[name] = handle
         return handle
 
-    async def _may_create(self, room_jid: str, cmds: list) -> bool:
-        """A host is started for a join access_create allows, or for any stanza to a
-        stored room. A join it denies starts nothing: it is refused here (_no_room), so
-        denied users can't make the service start processes."""
-        joins = [_is_join(cmd) for cmd in cmds]
-        if any(join and self._creation_refusal(room_jid, cmd) is None
-               for cmd, join in zip(cmds, joins)):
-            return True
-        if all(join or wakes_nothing(cmd) for cmd, join in zip(cmds, joins)):
-            return False     # e.g. an unavailable presence: nothing to answer, start nothing
+    async def _load(self, room_jid: str):
         try:
-            return await asyncio.to_thread(self.store.load, room_jid) is not None
+            return await asyncio.to_thread(self.store.load, room_jid)
         except Exception as exc:
             log.error("router.store_failed room=%s error=%s", room_jid, exc)
             raise StorageDown(str(exc)) from exc
-
-
-    def _creation_refusal(self, room_jid: str, cmd):
-        """access_create's answer to a join of a room that is not running. It holds for
-        stored rooms too (actors/core/creation.py), so storage need not be asked;
-        max_room_id, which spares stored rooms, is left to the host."""
-        if not _is_join(cmd):
-            return None
-        service = self.settings.service_for(room_jid)
-        return service.creation.refusal(room_jid, cmd.sender, True) if service else None
-
-    def _no_room(self, room_jid: str, cmd) -> tuple:
-        refusal = self._creation_refusal(room_jid, cmd)
-        if refusal is not None:
-            return error_reply(cmd, refusal)
-        return refuse(cmd, "item-not-found", "No such room")
-
-
-def _is_join(cmd) -> bool:
-    return isinstance(cmd, c.Presence) and cmd.available
-
 
 def _refuse_all(cmds: list, condition: str, text: str) -> tuple:
     return tuple(eff for cmd in cmds for eff in refuse(cmd, condition, text))

@@ -89,14 +89,15 @@ def bare_jid(text: str) -> str:
 def host_settings(config, mongo_uri: str) -> HostSettings:
     services = {domain: ServiceSettings(service_policy(config, domain), room_seed(config),
                                         config.muc.access_create, config.muc.max_room_id,
-                                        config.muc.max_user_conferences)
+                                        config.muc.max_user_conferences,
+                                        config.ray.max_room_creations_per_minute)
                 for domain in config.muc_domains()}
     return HostSettings(MappingProxyType(services), mongo_uri, namespace=config.ray.namespace,
                         room_log=room_log_settings(config), http_auth=http_auth_pool(config),
                         hibernate_timeout=config.muc.hibernate_timeout,
                         hibernated_room_timeout=config.muc.hibernated_room_timeout,
                         directory_renew=DIRECTORY_RENEW,
-                        room_capacity=config.ray.rooms_per_actor)
+                        room_capacity=config.ray.rooms_per_actor, live_room_cap=True)
 
 
 # Room hosts send the supervisor their whole room list this often (seconds); the
@@ -118,7 +119,7 @@ def supervisor_settings(config):
         hibernated_room_timeout=seconds(muc.hibernated_room_timeout),
         probe_interval=float(inst.probe_interval),
         prometheus=(prom.host, prom.port) if prom is not None else None,
-        lease=3 * DIRECTORY_RENEW + 5)
+        lease=3 * DIRECTORY_RENEW + 5, live_rooms_per_node=config.ray.max_live_rooms_per_node)
 
 
 def placement(config) -> Placement:

@@ -79,6 +79,8 @@ class Ray:
     namespace: str
     rooms_per_actor: int
     room_hosts: int
+    max_live_rooms_per_node: int           # 0: derived from each node's memory
+    max_room_creations_per_minute: int | None   # per user; None = "infinity"
     gateway_workers: int
 
 

@@ -316,6 +316,16 @@ SECTIONS: tuple[Section, ...] = (
         Option("room_hosts", POSITIVE, 16,
                "Dense placement (rooms_per_actor > 1): how many named host actors rooms are "
                "hashed onto; room_hosts x rooms_per_actor rooms can be live at once."),
+        Option("max_live_rooms_per_node", NON_NEG, 0,
+               "Most rooms live at once per node of the cluster (summed over its alive nodes); "
+               "a join or stanza that would start one more is refused (resource-constraint, "
+               "wait) until others stop or deep-hibernate. 0: what 60% of each node's Ray "
+               "memory holds at ~64 MiB per room (rooms_per_actor = 1: a process per room) "
+               "or ~256 KiB per room (rooms_per_actor > 1)."),
+        Option("max_room_creations_per_minute", NON_NEG_OR_INF, 10,
+               "New rooms one user (bare JID) may create per minute, counted over the whole "
+               "cluster; more are refused (resource-constraint, wait). Service administrators "
+               "are not limited; waking a stored room is not a creation."),
         Option("gateway_workers", Integer(low=0, high=64), 0,
                "Extra gateway processes that route rooms' stanzas and render their replies "
                "(rooms hashed onto them); 0: the gateway process does it all (lowest latency)."),

@@ -80,7 +80,7 @@ def test_storage_down_answers_service_unavailable_and_recreates_nothing(cluster,
                    c.OwnerGet(OWNER, "o1")):
         assert conditions(run(router.call(room, stanza))) == ["service-unavailable"]
         assert cluster.host(room) is None
-    # a join starts a host without asking storage; the host can't load either
+    # a gateway that reads storage starts the host; the host can't load
     dead = Cluster(dead_mongo_uri(), "nowhere")
     try:
         other = dead.router(room_store)
@@ -163,7 +163,7 @@ cl.settings = HostSettings(MappingProxyType({lr.DOMAIN: ServiceSettings(ServiceP
 router = cl.router(RoomStore.from_uri(uri, database=database))
 print("ready", flush=True)
 time.sleep(max(0.0, float(go) - time.time()))
-effects = asyncio.run(router.call(room, c.DiscoInfo("carol@localhost/c", "race")))
+effects = asyncio.run(router.call(room, c.Ping("carol@localhost/c", "race")))  # wakes it; a disco is answered from storage
 who = ray.get(cl.host(room).whoami.remote())
 print("result", type(effects[0].stanza).__name__, who["incarnation"], flush=True)
 """
@@ -187,8 +187,8 @@ def test_two_gateways_waking_one_room_at_once_get_one_actor(cluster, room_store,
 
         async def race():
             await asyncio.sleep(max(0.0, go - time.time()))
-            return await asyncio.gather(first.call(room, c.DiscoInfo(BOB, "a")),
-                                        second.call(room, c.DiscoInfo(OWNER, "b")))
+            return await asyncio.gather(first.call(room, c.Ping(BOB, "a")),
+                                        second.call(room, c.Ping(OWNER, "b")))
         replies = run(race())
         other = driver.stdout.readline().split()
         assert driver.wait(60) == 0
