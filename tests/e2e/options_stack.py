@@ -14,15 +14,16 @@ from xml.sax.saxutils import quoteattr
 from raymuc.prosody import ProsodyServer
 from tests.e2e.muc import NS_STANZAS
 from tests.e2e.xmpp_clients import connected_client
-from tests.fixtures.service import ServiceProcess, write_config
+from tests.fixtures.service import ServiceProcess, placement_from_env, write_config
 
 PASSWORD = "pw-options"
 REPO = Path(__file__).resolve().parents[2]
 
 
 class OptionsStack:
-    def __init__(self, name: str, extra: str, users: tuple[str, ...]):
+    def __init__(self, name: str, extra: str, users: tuple[str, ...], ray_extra: str = ""):
         self.name = name                                  # component label, e.g. "access"
+        self.ray_extra = ray_extra                        # [ray] lines of its own
         self.domain = f"{name}.localhost"
         self.extra = extra
         self.users = users
@@ -38,7 +39,8 @@ class OptionsStack:
         for user in self.users:
             self.prosody.register(user, PASSWORD)
         write_config(self.config_path, self.prosody.component_port, self.secret,
-                     self.base / "data", extra=self.extra, domain_template=f"{self.name}.@HOST@")
+                     self.base / "data", extra=self.extra, domain_template=f"{self.name}.@HOST@",
+                     ray_extra=f"{placement_from_env()}\n{self.ray_extra}")
         self.start_service()
         return self
 

@@ -200,7 +200,7 @@ router = RoomRouter(placement, wiring.host_settings(config, uri), RoomStore.from
                     lambda *a: None)
 print("ready", flush=True)
 time.sleep(max(0.0, float(go) - time.time()))
-effects = asyncio.run(router.call(room, c.DiscoInfo("carol@localhost/c", "race")))
+effects = asyncio.run(router.call(room, c.Ping("carol@localhost/c", "race")))  # wakes it; a disco is answered from storage
 actor = router.handles[placement.actor_name(room)]._actor_id.hex()   # the actor it reached
 print("result", type(effects[0].stanza).__name__, actor, flush=True)
 """
