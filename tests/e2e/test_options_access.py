@@ -209,9 +209,12 @@ def test_access_create_is_needed_to_wake_a_stopped_persistent_room_by_joining(st
             assert pres["type"] != "error" and 201 not in codes(pres)
             pres = await join(plain, by_join, "Plain")         # online now: anyone enters
             assert pres["type"] != "error"
-            # as in MongooseIM, any other stanza wakes a stored room for anyone
+            # disco#info is answered from storage: it wakes nothing (issue 15) ...
             info = await iq(plain, by_disco, f"<query xmlns='{NS_DISCO_INFO}'/>")
             assert info["type"] == "result"
+            assert error_condition(await join(plain, by_disco, "Plain")) == "not-allowed"
+            # ... as in MongooseIM, any other stanza wakes a stored room for anyone
+            assert (await iq(plain, by_disco, "<ping xmlns='urn:xmpp:ping'/>"))["type"] == "result"
             assert (await join(plain, by_disco, "Plain"))["type"] != "error"
     run(make_persistent())
     stack.restart_service()
