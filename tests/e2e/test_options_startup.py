@@ -84,11 +84,12 @@ def test_true_starts_stored_rooms_at_startup_false_on_demand(stack):
     wait_for_log(stack, "startup_rooms.skipped")
     assert not any(running(stack, room) for room in rooms)
 
-    async def touch():
+    async def ask(query: str):
         async with stack.client("owner") as owner:
-            info = await iq(owner, rooms[0], f"<query xmlns='{NS_DISCO_INFO}'/>")
-            assert info["type"] == "result"
-    run(touch())
+            assert (await iq(owner, rooms[0], query))["type"] == "result"
+    run(ask(f"<query xmlns='{NS_DISCO_INFO}'/>"))
+    assert not running(stack, rooms[0])               # disco#info: answered from storage
+    run(ask("<ping xmlns='urn:xmpp:ping'/>"))
     assert running(stack, rooms[0])                               # started on demand
     assert not running(stack, rooms[1])
 
