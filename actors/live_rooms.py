@@ -11,7 +11,9 @@ reports can't overshoot. The cap is per node: `[ray] max_live_rooms_per_node`, o
 0, what MEMORY_SHARE of the node's Ray `memory` resource holds at the per-room cost of
 the placement (a worker process per room, or a few hundred KiB in a shared host);
 summed over the cluster's alive nodes, as Ray spreads rooms over them. Pure: the
-supervisor passes in the nodes and the directory."""
+supervisor passes in the nodes and the directory. A supervisor restarted empty counts
+low until the hosts' renewals are in (directory_renew): the cap may be passed by the
+rooms started meanwhile, never refused wrongly."""
 from __future__ import annotations
 
 import time
