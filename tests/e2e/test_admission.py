@@ -123,3 +123,32 @@ def test_200_joins_to_fresh_names_at_the_conference_limit_start_no_process(stack
           f"as {sorted(refused)}")
     assert refused == {("service-unavailable", "wait")}
     assert sorted(n for n, _ in started) == sorted(held)
+
+
+LIVE = 5
+
+
+@pytest.fixture(scope="module")
+def capped():
+    s = OptionsStack("live", "", ("filler",), ray_extra=f"max_live_rooms_per_node = {LIVE}\n").start()
+    yield s
+    s.stop()
+
+
+def test_joins_beyond_the_live_room_cap_start_no_process(capped):
+    prefix = f"lv{secrets.token_hex(2)}"
+    rooms = [f"{prefix}{i:02d}@{capped.domain}" for i in range(50)]
+
+    async def scenario():
+        async with capped.client("filler") as filler:
+            for room in rooms:
+                raw_join(filler, room, "Filler")
+            return await answers(filler, rooms, "Filler")
+    got = asyncio.run(scenario())
+    created = [r for r, s in got.items() if 201 in codes(s)]
+    refused = {(error_condition(s), error_type(s)) for s in got.values() if s["type"] == "error"}
+    started = room_actors(capped, prefix)
+    print(f"\nmeasure: 50 joins with {LIVE} live rooms per node (one node): created={len(created)} "
+          f"processes={len(started)} refused as {sorted(refused)}")
+    assert len(created) == LIVE and len(started) == LIVE
+    assert refused == {("resource-constraint", "wait")}
