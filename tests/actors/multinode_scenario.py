@@ -86,6 +86,7 @@ async def make_room(router, room: str, persistent: bool) -> None:
 def scenario(mongo_uri: str, database: str) -> dict:
     import ray
     from actors.conferences import REGISTRY_SHARDS, ensure_registry, find_registry
+    from raymuc.admin_cli import _node_names, rooms_table
     from raymuc.raynodes import start_worker_node
     from raymuc.raysession import connect, start_local_head, stop_head
 
@@ -197,8 +198,14 @@ def scenario(mongo_uri: str, database: str) -> dict:
                 not {inc for _n, inc in held} & old_holders
         wait_until(clean, 30)
         out["leases_clean_after_kill_s"] = round(time.time() - killed, 2)
-        rooms = {r.jid: r for r in ray.get(supervisor.list_rooms.remote())}
+        listed = ray.get([supervisor.list_rooms.remote(), supervisor.stats.remote()])
+        rooms = {r.jid: r for r in listed[0]}
         assert all(rooms[r].node != lost_node for r in lost_p) and not set(lost_t) & set(rooms)
+        table = rooms_table(*listed, _node_names())           # what `raymuc rooms` prints
+        for room in lost_p:
+            line = next(x for x in table.splitlines() if x.startswith(room))
+            assert line.endswith(f"127.0.0.1/{rooms[room].node[:8]}"), line
+        assert f"127.0.0.1/{lost_node[:8]}" not in table, table
         out["total_s"] = round(time.monotonic() - began, 1)
         return out
     finally:
