@@ -75,6 +75,13 @@ def test_the_resources_the_actors_ask_for_are_the_ones_the_pods_advertise():
     assert control_placement(False) == {"resources": {"node:__internal_head__": 0.1}}
 
 
+def test_the_head_declares_a_lost_node_dead_as_fast_as_a_local_head():
+    from raymuc.rayhealth import NODE_LOSS_ENV
+    head = manifests.raycluster()["spec"]["headGroupSpec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in manifests.container(head, "ray-head")["env"]}
+    assert {k: env.get(k) for k in NODE_LOSS_ENV} == NODE_LOSS_ENV
+
+
 def test_custom_resources_are_documented():
     doc = (REPO / "docs" / "kubernetes.md").read_text()
     names = {n for _, g in groups() for n in g.get("resources", {}) if n.lower() not in BUILTIN_RESOURCES}
