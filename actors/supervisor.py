@@ -157,7 +157,8 @@ class Supervisor:
         with self.lock:
             rooms = self.directory.list_rooms()
         from actors.placement import here
-        return {"metrics_url": self.metrics.url, "node_id": here(), "metrics_error": self.metrics.error,
+        return {"metrics_url": self.metrics.url, "node_id": here(),
+                "metrics_error": self.metrics.error,
                 "rooms_online": len(rooms), "rooms_hibernated": sum(r.hibernated for r in rooms),
                 "restarted": self.restarted, "started": self.started,
                 "sweep": dict(self.sweep_stats), "metrics": self.metrics.snapshot(),

@@ -230,7 +230,8 @@ def rooms_table(rooms, stats: dict, nodes: dict[str, str]) -> str:
         lines.append(f"{r.jid:<48} {r.occupants:>4} {state:<11} {_yn(r.persistent):<7} "
                      f"{_yn(r.public):<6} {r.title:<24} {nodes.get(r.node, r.node[:8] or '-')}")
     lines.append(f"\n{len(rooms)} rooms online, {sum(r.hibernated for r in rooms)} hibernated; "
-                 f"metrics: {stats.get('metrics_url') or stats.get('metrics_error') or 'not served'}")
+                 "metrics: " + (stats.get("metrics_url") or stats.get("metrics_error")
+                                or "not served"))
     for name, by_host in sorted(stats.get("metrics", {}).items()):
         lines.append(f"  {name}: " + ", ".join(f"{h}={v:g}" for h, v in sorted(by_host.items())))
     return "\n".join(lines)

@@ -31,7 +31,7 @@ from persistence.store import RoomStore
 DOMAIN = "conference.localhost"
 OWNER, BOB = "owner@localhost/o", "bob@localhost/b"
 ROOM_NODES = 2
-SLOTS = 8                    # raymuc_room per node: room for the other node's hosts too
+SLOTS = 16                   # raymuc_room per node: room for the other node's hosts too
 # logical CPUs per room node: Ray keeps that many idle workers started (and starts that
 # many at once), so restarted hosts need no new process (measured: ~2 s less per host)
 CPUS = 4
@@ -138,6 +138,14 @@ def scenario(mongo_uri: str, database: str) -> dict:
 
         # item 2: lose the node of the first persistent room
         lost_node = host_nodes[persistent[0]]
+        for _ in range(6):      # SPREAD decides: make sure a temporary room is lost too
+            if any(host_nodes[r] == lost_node for r in temporary):
+                break
+            temporary.append(f"t{len(temporary)}-{uuid.uuid4().hex[:6]}@{DOMAIN}")
+            asyncio.run(make_room(router, temporary[-1], False))
+            where[temporary[-1]] = ray.get(find_host(placement, temporary[-1]).whoami.remote())
+            host_nodes[temporary[-1]] = where[temporary[-1]]["node_id"]
+        wait_until(lambda: len(ray.get(supervisor.list_rooms.remote())) == len(host_nodes))
         lost_p = [r for r in persistent if host_nodes[r] == lost_node]
         lost_t = [r for r in temporary if host_nodes[r] == lost_node]
         old_holders = {where[r]["conference_holder"] for r in lost_p + lost_t}
