@@ -149,6 +149,14 @@ class ConferenceRegistry:
         return {"users": len(self.rooms_of), "holders": len(self.held),
                 "reservations": sum(len(r) for r in self.rooms_of.values())}
 
+    def holders(self) -> list[Holder]:
+        """Every holder with a lease or a reservation here (leases left behind show)."""
+        return sorted(set(self.held) | set(self.expiry))
+
+    def where(self) -> str | None:
+        from actors.placement import here
+        return here()
+
     # internals -------------------------------------------------------------------
     def _touch(self, holder: Holder) -> None:
         self.expiry[holder] = self.clock() + self.lease
@@ -197,11 +205,24 @@ def shard_of(bare: str) -> int:
     return int.from_bytes(digest, "big") % REGISTRY_SHARDS
 
 
-def get_or_create_registry(namespace: str, shard: int):
+def find_registry(namespace: str, shard: int):
     import ray
+    try:
+        return ray.get_actor(f"{REGISTRY_NAME}-{shard}", namespace=namespace)
+    except ValueError:
+        return None
+
+
+def get_or_create_registry(namespace: str, shard: int):
+    """The shard, created where a room node's loss can't take it (placement.control_options)."""
+    import ray
+    from actors.placement import control_options
+    found = find_registry(namespace, shard)
+    if found is not None:
+        return found
     return ray.remote(ConferenceRegistry).options(
         name=f"{REGISTRY_NAME}-{shard}", namespace=namespace, get_if_exists=True,
-        **REGISTRY_OPTIONS).remote()
+        **control_options(0.01), **REGISTRY_OPTIONS).remote()
 
 
 def ensure_registry(namespace: str, timeout: float = 60.0) -> None:

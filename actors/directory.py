@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Callable, Iterable
 
-Holder = tuple[str, str]          # (host actor name, incarnation id)
+Holder = tuple[str, str, str]     # (host actor name, incarnation id, Ray node id)
 
 
 class EventKind(str, Enum):
@@ -53,6 +53,7 @@ class RoomInfo:
     locked: bool = False            # being created: not configured yet (hidden from disco)
     # (full JID, nick) of every occupant session: whom to tell if the room's host is lost
     sessions: tuple[tuple[str, str], ...] = ()
+    node: str = ""                  # the Ray node of its host (filled in by the directory)
 
     @property
     def domain(self) -> str:
@@ -149,7 +150,7 @@ class Directory:
         for jid, e in self.rooms.items():
             if domain is None or e.info.domain == domain.lower():
                 since = 0.0 if e.hibernated_at is None else now - e.hibernated_at
-                found.append(replace(e.info, hibernated_for=since))
+                found.append(replace(e.info, hibernated_for=since, node=_node(e.holder)))
         return sorted(found, key=lambda i: i.jid)
 
     def changed_since(self, limit: int) -> list[tuple[RoomInfo, float, float]]:
@@ -188,3 +189,7 @@ class Directory:
             replace(entry.info, hibernated_for=0.0) == replace(info, hibernated_for=0.0)
         changed = entry.changed_at if same else self.clock()
         self.rooms[info.jid] = _Entry(holder, info, at, changed)
+
+
+def _node(holder: Holder) -> str:
+    return holder[2] if len(holder) > 2 else ""

@@ -150,7 +150,9 @@ class HostLifecycle:
         self.timeout = None if ms is None else ms / 1000
         self.deep_timeout = None if deep is None else deep / 1000
         self.renew_every = float(getattr(s, "directory_renew", 30.0))
-        self.holder = (host.name or "room-host", uuid.uuid4().hex)
+        from actors.placement import here
+        self.holder = (host.name or "room-host", uuid.uuid4().hex, here() or "")
+        self.started = time.time()             # this incarnation's start (whoami)
         self.reporter = Reporter(s.namespace)
         self.active: dict[str, float] = {}     # awake rooms, least recently active first
         self.hibernated: dict[str, float] = {}  # room -> since (monotonic)
@@ -369,6 +371,7 @@ class HostLifecycle:
             pass
         return {"name": self.host.name, "pid": os.getpid(), "node_id": node, "actor_id": actor,
                 "incarnation": self.holder[1], "rooms": len(self.host.rooms),
+                "conference_holder": self.host.conferences.holder[1], "started": self.started,
                 "hibernated": len(self.hibernated), **self.counters}
 
 

@@ -40,21 +40,62 @@ class Placement:
         return f"room-host-{int.from_bytes(digest, 'big') % self.host_count:03d}"
 
 
-ROOM_RESOURCE = "raymuc_room"     # advertised by the Kubernetes worker group (k8s/raycluster.yaml)
-_advertised: dict[str, bool] = {}
+ROOM_RESOURCE = "raymuc_room"     # room nodes (k8s/raycluster.yaml's "rooms" worker group)
+HEAD_RESOURCE = "raymuc_head"     # the head pod on Kubernetes, behind Service raymuc-metrics
+DRIVER_RESOURCE = "raymuc_driver"  # the driver pod on Kubernetes: XMPP leaves from there
+_ASK_AGAIN = 10.0                 # seconds: a resource not seen yet (nodes still joining)
+_advertised: dict[str, float] = {}   # resource -> when to ask again (inf: it is there)
 
 
 def advertised(resource: str) -> bool:
-    """Whether the cluster offers a custom resource; asked once per process."""
-    if resource not in _advertised:
+    """Whether the cluster offers a custom resource. Once seen it is taken as there for
+    good; while not seen the cluster is asked again every _ASK_AGAIN s, so a driver that
+    started before the room nodes joined still pins later hosts to them."""
+    import time
+    if time.monotonic() >= _advertised.get(resource, 0.0):
         import ray
-        _advertised[resource] = resource in ray.cluster_resources()
-    return _advertised[resource]
+        there = resource in ray.cluster_resources()
+        _advertised[resource] = float("inf") if there else time.monotonic() + _ASK_AGAIN
+    return _advertised[resource] == float("inf")
 
 
 def custom_resources(resource: str, amount: float) -> dict:
     """Ask for a custom resource only where the cluster has it, so local runs still place."""
     return {"resources": {resource: amount}} if advertised(resource) else {}
+
+
+def here() -> str | None:
+    """The Ray node id of this process (None outside Ray)."""
+    try:
+        import ray
+        return ray.get_runtime_context().get_node_id() if ray.is_initialized() else None
+    except Exception:
+        return None
+
+
+# The resource Ray gives the head node alone (1.0). Soft node affinity to the head was
+# tried: Ray spilled 3 of 4 zero-CPU actors onto room nodes (measured, Ray 2.60).
+HEAD_NODE = "node:__internal_head__"
+
+
+def control_placement(head_advertised: bool, share: float = 0.1) -> dict:
+    """Ray options placing a control actor (supervisor, registry shard) where a room
+    node's loss can't take it (and with it the directory that says whom to tell):
+    Kubernetes (raymuc_head advertised) on the head pod, whose port 9464 the metrics
+    Service selects; elsewhere on the head node (its loss ends the cluster anyway; with
+    GCS fault tolerance the restarted head takes them back)."""
+    return dict(resources={HEAD_RESOURCE if head_advertised else HEAD_NODE: share})
+
+
+def control_options(share: float = 0.1) -> dict:
+    return control_placement(advertised(HEAD_RESOURCE), share)
+
+
+def gateway_options(share: float = 0.1) -> dict:
+    """The gateway and its workers: on nodes advertising raymuc_driver when there are, else
+    on the head node, never on a room node whose loss would take them along (Ray's
+    default placement spreads zero-CPU actors over every node, room nodes too)."""
+    return dict(resources={DRIVER_RESOURCE if advertised(DRIVER_RESOURCE) else HEAD_NODE: share})
 
 
 def host_class():
@@ -80,6 +121,12 @@ def host_gone(exc: BaseException) -> bool:
     from ray.exceptions import ActorDiedError, ActorUnavailableError, RayTaskError
     return isinstance(exc, (ActorDiedError, ActorUnavailableError)) \
         and not isinstance(exc, RayTaskError)
+
+
+async def back_up(handle) -> dict:
+    """Returns once the host answers again: an idempotent call that Ray keeps (retries)
+    while the host restarts, instead of failing it as it does a stanza (never retried)."""
+    return await handle.whoami.options(max_task_retries=-1, **HOT_CALL_OPTIONS).remote()
 
 
 def get_or_create_host(placement: Placement, name: str, settings):

@@ -119,14 +119,22 @@ class Supervisor:
             lost = self.directory.reset(host_name, incarnation)
         log.info("directory.host_restarted host=%s rooms_dropped=%d", host_name, len(lost))
         self._tell_lost(lost)
+        if lost and not any(r.persistent for r in lost) and not self.settings.placement.dense:
+            # only temporary rooms were there: nobody comes back to this host (told "gone"),
+            # so its process ends instead of idling (it refuses if a stanza came in)
+            handle = self._host(host_name)
+            if handle is not None:
+                self.handles.pop(host_name, None)
+                handle.retire.remote()
         return len(lost)
 
     def _tell_lost(self, rooms) -> None:
         """Rooms whose host crashed or vanished lost their occupants: each occupant session
-        gets an unavailable presence with 332 through the gateway, so that clients rejoin
-        instead of talking into a room that no longer knows them. Fire-and-forget: a lost
-        notice leaves that client as it was before this existed."""
-        from actors.core.replies import lost_state
+        is told through the gateway. A persistent room comes back from storage: an
+        unavailable presence with 332, so that clients rejoin instead of talking into a
+        room that no longer knows them. A temporary room is gone: a destroy notice.
+        Fire-and-forget: a lost notice leaves that client as it was before this existed."""
+        from actors.core.replies import lost_state, room_gone
         from actors.placement import find_gateway
         rooms = [r for r in rooms if r.sessions]
         if not rooms:
@@ -134,12 +142,13 @@ class Supervisor:
         try:
             gateway = find_gateway(self.settings.namespace)
             for room in rooms:
-                gateway.emit.remote(room.jid, lost_state(room.sessions))
+                told = lost_state if room.persistent else room_gone
+                gateway.emit.remote(room.jid, told(room.sessions))
         except Exception as exc:
             log.warning("directory.lost_notice_failed rooms=%d error=%s", len(rooms), exc)
             return
-        log.warning("directory.occupants_told rooms=%d sessions=%d", len(rooms),
-                    sum(len(r.sessions) for r in rooms))
+        log.warning("directory.occupants_told rooms=%d sessions=%d gone=%d", len(rooms),
+                    sum(len(r.sessions) for r in rooms), sum(not r.persistent for r in rooms))
 
     # admission (gateway/admission.py) --------------------------------------------
     def admit_start(self, room_jid: str) -> bool:
@@ -169,7 +178,9 @@ class Supervisor:
     def stats(self) -> dict:
         with self.lock:
             rooms = self.directory.list_rooms()
-        return {"metrics_url": self.metrics.url, "metrics_error": self.metrics.error,
+        from actors.placement import here
+        return {"metrics_url": self.metrics.url, "node_id": here(),
+                "metrics_error": self.metrics.error,
                 "rooms_online": len(rooms), "rooms_hibernated": sum(r.hibernated for r in rooms),
                 "restarted": self.restarted, "started": self.started,
                 "live_cap": self.live.cap, "live_pending": len(self.live.pending),
@@ -177,6 +188,11 @@ class Supervisor:
                 "settings": {"check_interval": self.settings.check_interval,
                              "hibernated_room_timeout": self.settings.hibernated_room_timeout,
                              "probe_interval": self.settings.probe_interval}}
+
+    def leases(self) -> list:
+        """The hosts the directory holds a lease for: (name, incarnation, node) each."""
+        with self.lock:
+            return sorted(self.directory.expiry)
 
     def ping(self) -> bool:
         return True
@@ -294,27 +310,12 @@ def _actor_gone(exc: Exception) -> bool:
 
 # Ray plumbing ---------------------------------------------------------------------------
 
-HEAD_RESOURCE = "raymuc_head"     # the head pod on Kubernetes, behind Service raymuc-metrics
-
-
-def supervisor_placement(head_advertised: bool, driver_node: str) -> dict:
-    """Kubernetes (k8s/raycluster.yaml advertises raymuc_head): on the head pod, whose port
-    9464 the metrics Service selects; a restarted supervisor goes back there. Elsewhere:
-    on the driver's node when it can (soft), so /metrics is where the SRE started the
-    service; if that node is lost Ray places the restarted supervisor elsewhere."""
-    if head_advertised:
-        return dict(resources={HEAD_RESOURCE: 0.1})
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-    return dict(scheduling_strategy=NodeAffinitySchedulingStrategy(driver_node, soft=True))
-
-
 def get_or_create_supervisor(settings: SupervisorSettings):
     import ray
-    from actors.placement import advertised
-    where = supervisor_placement(advertised(HEAD_RESOURCE), ray.get_runtime_context().get_node_id())
+    from actors.placement import control_options
     return ray.remote(Supervisor).options(
         name=SUPERVISOR_NAME, namespace=settings.namespace, get_if_exists=True,
-        **where, **SUPERVISOR_OPTIONS).remote(settings)
+        **control_options(), **SUPERVISOR_OPTIONS).remote(settings)
 
 
 def find_supervisor(namespace: str):

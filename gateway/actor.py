@@ -80,15 +80,11 @@ class GatewayActor:
         return out
 
 
-DRIVER_RESOURCE = "raymuc_driver"   # the driver pod on Kubernetes: XMPP leaves from there
-
-
 def start_gateway(namespace: str, spec: dict):
     import ray
-    from actors.placement import custom_resources
+    from actors.placement import gateway_options
     actor = ray.remote(GatewayActor).options(name=GATEWAY_NAME, namespace=namespace,
-                                             **GATEWAY_OPTIONS,
-                                             **custom_resources(DRIVER_RESOURCE, 0.1)
+                                             **GATEWAY_OPTIONS, **gateway_options()
                                              ).remote(spec)
     ray.get(actor.ensure_started.remote())
     return actor

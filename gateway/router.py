@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from typing import Callable
 
@@ -20,7 +21,10 @@ from gateway.admission import Admission, Decision
 from gateway.host_calls import CallTimeout, HostCalls
 
 log = logging.getLogger("raymuc.router")
-_MAX_TRIES = 5
+# How long a room's stanzas wait for its host to come back after a call found it dead or
+# restarting. A process crash is back in ~1 s; a lost node is declared dead ~3 s after it
+# went (raymuc/rayhealth.py) and its hosts restart elsewhere in ~1 s (docs/sre.md).
+RESTART_WAIT = 10.0
 MAX_BATCH = 64    # stanzas of one room in one call: bounds a reply's size and a retry's reach
 # Stanzas waiting for one room's call in flight; more are refused (resource-constraint),
 # so a flood or a stuck room can't make the gateway grow without bound.
@@ -89,7 +93,9 @@ class RoomRouter:
     async def call_many(self, room_jid: str, cmds: list) -> tuple:
         """Stanzas of one room, applied in order in one host call; their effects in order."""
         name = self.placement.actor_name(room_jid)
-        for attempt in range(_MAX_TRIES):
+        give_up, attempt = None, 0
+        while give_up is None or time.monotonic() < give_up:
+            attempt += 1
             try:
                 handle = await self._handle(name, room_jid, cmds)
             except StorageDown:      # can't tell whether the room exists: create nothing
@@ -110,13 +116,16 @@ class RoomRouter:
                     return _refuse_all(cmds, "internal-server-error", "The room failed; try again")
                 # It died or is restarting: look it up again. Which stanzas the dead
                 # process applied can't be known; its occupants and history died with it.
-                log.warning("router.host_failed name=%s error=%s", name, type(exc).__name__)
+                log.warning("router.host_failed name=%s attempt=%d error=%s", name, attempt,
+                            type(exc).__name__)
+                give_up = give_up or time.monotonic() + RESTART_WAIT
                 self._retry(name)
-                await asyncio.sleep(0.05 * (attempt + 1))
+                await _back_up(handle, give_up)
                 continue
             if reply.retired:
+                give_up = give_up or time.monotonic() + RESTART_WAIT
                 self._retry(name)
-                await asyncio.sleep(0.05 * (attempt + 1))
+                await asyncio.sleep(min(0.05 * attempt, 0.5))
                 continue
             if reply.host_empty and not self.placement.dense:
                 self.handles.pop(name, None)
@@ -152,6 +161,18 @@ class RoomRouter:
         except Exception as exc:
             log.error("router.store_failed room=%s error=%s", room_jid, exc)
             raise StorageDown(str(exc)) from exc
+
+async def _back_up(handle, give_up: float) -> None:
+    """Wait until Ray has the host running again (restarted after a crash, or on another
+    node after its node was lost), so that the stanzas are sent once it can take them:
+    a call into a restarting host fails only after ~2 s, so resending blindly answers
+    seconds after it is back (measured). Gone for good, or not back in time: the
+    caller looks the host up again."""
+    try:
+        await asyncio.wait_for(pl.back_up(handle), max(0.0, give_up - time.monotonic()))
+    except Exception:       # asyncio.TimeoutError, ActorDiedError, a stand-in host
+        await asyncio.sleep(0.05)
+
 
 def _refuse_all(cmds: list, condition: str, text: str) -> tuple:
     return tuple(eff for cmd in cmds for eff in refuse(cmd, condition, text))

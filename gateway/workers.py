@@ -150,9 +150,10 @@ class WorkerFeeds:
         import ray
         self.answer = answer            # the gateway's send_effects: for refusals
         gateway = ray.get_runtime_context().current_actor
-        cls = ray.remote(GatewayWorker)
+        from actors.placement import gateway_options
+        cls, where = ray.remote(GatewayWorker), gateway_options(0.01)
         self.handles = [cls.options(name=worker_name(i), namespace=namespace, get_if_exists=True,
-                                    **WORKER_OPTIONS).remote(spec, i, gateway)
+                                    **WORKER_OPTIONS, **where).remote(spec, i, gateway)
                         for i in range(count)]
         from actors.placement import HOT_CALL_OPTIONS
         self.pipes = [CallPipe(lambda batch, f=h.feed.options(**HOT_CALL_OPTIONS): f.remote(batch),

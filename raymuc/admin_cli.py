@@ -152,16 +152,7 @@ def cmd_rooms(args) -> int:
         print(json.dumps({"rooms": [_room_dict(r) for r in rooms], "supervisor": stats},
                          indent=2, default=str))
         return 0
-    print(f"{'ROOM':<48} {'OCC':>4} {'STATE':<11} {'PERSIST':<7} {'PUBLIC':<6} TITLE")
-    for r in rooms:
-        state = f"hib {r.hibernated_for:.0f}s" if r.hibernated else ("locked" if r.locked
-                                                                   else "awake")
-        print(f"{r.jid:<48} {r.occupants:>4} {state:<11} {_yn(r.persistent):<7} "
-              f"{_yn(r.public):<6} {r.title}")
-    print(f"\n{len(rooms)} rooms online, {sum(r.hibernated for r in rooms)} hibernated; "
-          f"metrics: {stats.get('metrics_url') or stats.get('metrics_error') or 'not served'}")
-    for name, by_host in sorted(stats.get("metrics", {}).items()):
-        print(f"  {name}: " + ", ".join(f"{h}={v:g}" for h, v in sorted(by_host.items())))
+    print(rooms_table(rooms, stats, _node_names()))
     return 0
 
 
@@ -226,6 +217,32 @@ def _room_dict(info) -> dict:
     # the sessions (real JIDs) are the supervisor's to tell occupants of a lost room;
     # `raymuc room JID` shows who is inside
     return {k: v for k, v in asdict(info).items() if k != "sessions"}
+
+
+def rooms_table(rooms, stats: dict, nodes: dict[str, str]) -> str:
+    """`raymuc rooms` as text; nodes: Ray node id -> name (_node_names)."""
+    lines: list[str] = []
+    lines.append(f"{'ROOM':<48} {'OCC':>4} {'STATE':<11} {'PERSIST':<7} {'PUBLIC':<6} "
+                 f"{'TITLE':<24} NODE")
+    for r in rooms:
+        state = f"hib {r.hibernated_for:.0f}s" if r.hibernated else ("locked" if r.locked
+                                                                   else "awake")
+        lines.append(f"{r.jid:<48} {r.occupants:>4} {state:<11} {_yn(r.persistent):<7} "
+                     f"{_yn(r.public):<6} {r.title:<24} {nodes.get(r.node, r.node[:8] or '-')}")
+    lines.append(f"\n{len(rooms)} rooms online, {sum(r.hibernated for r in rooms)} hibernated; "
+                 "metrics: " + (stats.get("metrics_url") or stats.get("metrics_error")
+                                or "not served"))
+    for name, by_host in sorted(stats.get("metrics", {}).items()):
+        lines.append(f"  {name}: " + ", ".join(f"{h}={v:g}" for h, v in sorted(by_host.items())))
+    return "\n".join(lines)
+
+
+def _node_names() -> dict[str, str]:
+    """Ray node id -> "address/first 8 hex of the id" (several nodes can share an
+    address), with "(dead)" for a node Ray lists as dead."""
+    import ray
+    return {n["NodeID"]: f"{n.get('NodeManagerAddress', '?')}/{n['NodeID'][:8]}"
+            + ("" if n.get("Alive") else " (dead)") for n in ray.nodes()}
 
 
 def _yn(flag: bool) -> str:

@@ -44,6 +44,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from raymuc.rayhealth import NODE_LOSS_ENV
 from raymuc.rayports import PortPlan, reserve_ports, split_address  # noqa: F401
 from raymuc.rayprocs import RAY_SUBDIR, instance_processes, pid_alive, signal_all, wait_gone  # noqa: F401
 
@@ -227,6 +228,7 @@ def _pdeathsig_preexec(parent_pid: int):
 
 def _head_env(token_file: Path, ports: PortPlan) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in ("RAY_ADDRESS", _AUTH_TOKEN)}
+    env = {**NODE_LOSS_ENV, **env}  # an operator's own values win
     env.update(BASE_ENV)
     env.update(
         {

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import commands as c
-from .effects import Deliver, ErrorOut, Item, PresenceOut
+from .effects import Deliver, DestroyNotice, ErrorOut, Item, PresenceOut
 from .errors import XmppError
 
 
@@ -40,4 +40,16 @@ def lost_state(sessions, text: str = LOST_STATE_TEXT) -> tuple:
     into a room that no longer knows them. sessions: (full JID, nick) pairs."""
     return tuple(Deliver((jid,), PresenceOut(nick, unavailable=True, item=Item("none", "none"),
                                              codes=(110, 332), status=text))
+                 for jid, nick in sessions)
+
+
+ROOM_GONE_TEXT = "The room was lost with its server; it no longer exists"
+
+
+def room_gone(sessions, text: str = ROOM_GONE_TEXT) -> tuple:
+    """A temporary room lost its process (crash, node lost): it is gone for good (nothing
+    was stored), so each occupant session is told as of a destroyed room (XEP-0045 §10.9:
+    unavailable presence with <destroy/>, 110 to the session itself), not to rejoin."""
+    return tuple(Deliver((jid,), PresenceOut(nick, unavailable=True, item=Item("none", "none"),
+                                             codes=(110,), destroy=DestroyNotice(text)))
                  for jid, nick in sessions)

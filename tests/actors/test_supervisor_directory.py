@@ -115,3 +115,27 @@ def test_changed_since_moves_only_when_a_report_changes_the_room():
     assert (info.hibernated, changed_ago, hib) == (True, 5, 5)
     d.apply(B, [opened(room("b@muc.x"))])
     assert [i.jid for i, _c, _h in d.changed_since(1)] == ["a@muc.x"]
+
+
+def test_a_room_is_listed_with_its_host_s_node_and_moves_with_a_restart():
+    d = Directory(lease=90, clock=Clock())
+    d.apply(("h", "inc-1", "node-1"), [opened(room("r@muc.x", occupants=1,
+                                                   sessions=(("u@x/r", "U"),)))])
+    assert [i.node for i in d.list_rooms()] == ["node-1"]
+    lost = d.reset("h", "inc-2")                   # restarted on another node
+    assert [i.sessions for i in lost] == [(("u@x/r", "U"),)] and d.list_rooms() == []
+    assert sorted(d.expiry) == []                  # the lost incarnation's lease is gone
+    d.apply(("h", "inc-2", "node-2"), [opened(room("r@muc.x"))])
+    assert [i.node for i in d.list_rooms()] == ["node-2"]
+    assert [i.node for i in Directory(90).list_rooms()] == []
+    d.apply(A, [opened(room("old@muc.x"))])        # a two-part holder (older host): no node
+    assert {i.jid: i.node for i in d.list_rooms()}["old@muc.x"] == ""
+
+
+def test_a_lost_temporary_room_is_announced_gone_not_to_rejoin():
+    from actors.core.replies import lost_state, room_gone
+    [gone] = room_gone([("u@x/r", "U")])
+    assert gone.to == ("u@x/r",) and gone.stanza.unavailable and gone.stanza.codes == (110,)
+    assert gone.stanza.destroy is not None and gone.stanza.destroy.reason
+    [kept] = lost_state([("u@x/r", "U")])
+    assert set(kept.stanza.codes) == {110, 332} and kept.stanza.destroy is None

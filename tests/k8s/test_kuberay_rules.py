@@ -64,18 +64,22 @@ def test_room_workers_and_the_head_advertise_the_raymuc_resources():
 
 
 def test_the_resources_the_actors_ask_for_are_the_ones_the_pods_advertise():
-    from actors.placement import ROOM_RESOURCE
-    from actors.supervisor import HEAD_RESOURCE, supervisor_placement
-    from gateway.actor import DRIVER_RESOURCE
+    from actors.placement import DRIVER_RESOURCE, HEAD_RESOURCE, ROOM_RESOURCE, \
+        control_placement
     resources = dict(groups())
     assert HEAD_RESOURCE in resources["head"]["resources"]
     assert ROOM_RESOURCE in resources["rooms"]["resources"]
     driver = manifests.container(manifests.deployment()["spec"]["template"]["spec"], "raymuc")["args"][0]
     assert f'"{DRIVER_RESOURCE}"' in driver
-    assert supervisor_placement(True, "n1") == {"resources": {HEAD_RESOURCE: 0.1}}
-    node = "ab" * 28                       # a node id as Ray writes them (hex)
-    soft = supervisor_placement(False, node)["scheduling_strategy"]
-    assert (soft.node_id, soft.soft) == (node, True)
+    assert control_placement(True) == {"resources": {HEAD_RESOURCE: 0.1}}
+    assert control_placement(False) == {"resources": {"node:__internal_head__": 0.1}}
+
+
+def test_the_head_declares_a_lost_node_dead_as_fast_as_a_local_head():
+    from raymuc.rayhealth import NODE_LOSS_ENV
+    head = manifests.raycluster()["spec"]["headGroupSpec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in manifests.container(head, "ray-head")["env"]}
+    assert {k: env.get(k) for k in NODE_LOSS_ENV} == NODE_LOSS_ENV
 
 
 def test_custom_resources_are_documented():
