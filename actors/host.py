@@ -40,7 +40,10 @@ from actors.settings import HostSettings
 from persistence.store import RoomStore, StaleMemory, StaleWrite, StoreUnavailable
 
 log = logging.getLogger("raymuc.host")
-_PERSIST_ATTEMPTS = 3
+# How long a save keeps retrying: a replica set elects a new primary within ~10 s
+# (electionTimeoutMillis) and the driver's monitor sees it within its heartbeat (10 s);
+# well inside the gateway's 30 s host-call timeout.
+_PERSIST_PATIENCE = 15.0
 
 
 class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/lifecycle.py
@@ -200,7 +203,9 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
         return outbound
 
     async def _persist(self, record) -> None:
-        for attempt in range(_PERSIST_ATTEMPTS):
+        deadline = time.monotonic() + _PERSIST_PATIENCE
+        attempt = 0
+        while True:
             try:
                 await asyncio.to_thread(self.store.save, record)
                 return
@@ -208,9 +213,11 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
                 log.error("room.stale_write room=%s version=%s", record.jid, record.version)
                 raise StaleMemory(f"stale write for {record.jid}") from None
             except StoreUnavailable:
-                if attempt == _PERSIST_ATTEMPTS - 1:
+                attempt += 1
+                pause = min(0.2 * attempt, 1.0)
+                if time.monotonic() + pause >= deadline:
                     raise
-                await asyncio.sleep(0.2 * (attempt + 1))
+                await asyncio.sleep(pause)
 
     # operations ------------------------------------------------------------------
     def stats(self) -> dict:
