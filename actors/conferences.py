@@ -21,8 +21,11 @@ Fault contract
 - A host that crashes is restarted by Ray under its name; the new incarnation drops its
   predecessor's reservations at once (its occupants are gone). A host that disappears
   for good stops counting when its lease expires (LEASE_SECONDS).
-- The registry restarted empty: counts are low until every host has renewed (at most
-  RENEW_EVERY seconds), so a user may briefly exceed the limit, never be wrongly refused.
+- The registry restarted empty: it knows nobody's count until every host has renewed
+  (at most RENEW_EVERY seconds), so for WARMING seconds after a restart a shard admits
+  only a user into a room already counted (or refuses one it already sees at the
+  limit) and answers "cannot say" otherwise: the join gets service-unavailable (wait),
+  as when the shard is unreachable. Fail closed; never a user past the limit.
 - A shard unreachable or slower than RESERVE_TIMEOUT: the join is refused
   (service-unavailable, type wait, "try again"), never admitted unchecked: an admitted
   join the count never saw would let a user past the limit for as long as the
@@ -46,6 +49,7 @@ from actors.core.errors import XmppError
 from actors.core.jid import bare_of
 from actors.core.replies import error_reply
 from actors.creation_rate import CreationWindow
+from actors.restarts import restarted_by_ray
 
 log = logging.getLogger("raymuc.conferences")
 
@@ -61,6 +65,7 @@ REGISTRY_OPTIONS = dict(
 LEASE_SECONDS = 60.0
 RENEW_EVERY = LEASE_SECONDS / 3
 RESERVE_TIMEOUT = 5.0
+WARMING = RENEW_EVERY + 2.0       # a restarted shard: every live host has renewed by then
 TOO_MANY = "You are in too many rooms at once; leave one before entering another"
 UNCHECKED = "Your number of rooms can't be checked right now; try again shortly"
 
@@ -77,22 +82,30 @@ class ConferenceRegistry:
     (one call at a time), tests use it directly with a fake clock."""
 
     def __init__(self, lease_seconds: float = LEASE_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, warming: float | None = None):
         self.lease = lease_seconds
         self.clock = clock
+        if warming is None:         # first incarnation: nothing to relearn
+            warming = WARMING if restarted_by_ray() else 0.0
+            if warming:
+                log.warning("conferences.restarted warming_seconds=%.0f", warming)
+        self.warm_until = clock() + warming
         self.rooms_of: dict[str, dict[str, Holder]] = {}     # bare -> room -> holder
         self.held: dict[Holder, set[tuple[str, str]]] = {}    # holder -> {(bare, room)}
         self.expiry: dict[Holder, float] = {}
         self.creations = CreationWindow()
         self._next_sweep = 0.0
 
-    def reserve(self, holder: Holder, bare: str, room: str, limit: int) -> bool:
-        """Count `room` for `bare` unless that makes more than `limit` rooms."""
+    def reserve(self, holder: Holder, bare: str, room: str, limit: int) -> bool | None:
+        """Count `room` for `bare` unless that makes more than `limit` rooms; None when
+        the count is not known yet (restarted, hosts still renewing)."""
         holder = tuple(holder)
         self._touch(holder)
         rooms = self._live_rooms(bare)
         if room not in rooms and len(rooms) >= limit:
             return False
+        if room not in rooms and self.clock() < self.warm_until:
+            return None
         self._put(holder, bare, room)
         return True
 

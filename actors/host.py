@@ -10,6 +10,10 @@ Fault contract
   MongoDB by the next stanza.
 - Mailbox: one stanza at a time per room (a lock per room); other rooms in the same
   host go on while one waits for storage.
+- A change that cannot be stored (storage down or timing out after retries) is undone:
+  the room goes back to its state before the stanza, which is answered
+  service-unavailable; its occupants stay. Memory found behind storage (a stale write)
+  or a room without such a copy is dropped, its occupants told to rejoin (332).
 - Idempotent calls: `stats`, `retire`. `handle`, `handle_many` and `handle_batch` apply
   each stanza once and must not be retried by Ray (max_task_retries=0).
 """
@@ -21,6 +25,7 @@ import time
 import uuid
 
 from actors.core import commands as c
+from actors.core.checkpoint import checkpoint
 from actors.core.effects import Closed, Deliver, Forget, Persist
 from actors.core.replies import error_reply, lost_state, refuse
 from actors.core.room import Room
@@ -32,10 +37,13 @@ from actors.protocol import RETIRED, HostReply
 from actors.records import to_record, to_snapshot
 from actors.restarts import restarted_by_ray
 from actors.settings import HostSettings
-from persistence.store import RoomStore, StaleWrite, StoreUnavailable
+from persistence.store import RoomStore, StaleMemory, StaleWrite, StoreUnavailable
 
 log = logging.getLogger("raymuc.host")
-_PERSIST_ATTEMPTS = 3
+# How long a save keeps retrying: a replica set elects a new primary within ~10 s
+# (electionTimeoutMillis) and the driver's monitor sees it within its heartbeat (10 s);
+# well inside the gateway's 30 s host-call timeout.
+_PERSIST_PATIENCE = 15.0
 
 
 class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/lifecycle.py
@@ -112,6 +120,7 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
     async def _run(self, room_jid: str, cmd) -> list:
         env = Env(time.time(), uuid.uuid4().hex)
         room = self.rooms.get(room_jid)
+        before = checkpoint(room, cmd)      # a copy, when cmd may change stored state
         try:
             if room is None:
                 room, effects = await self._open(room_jid, cmd, env)
@@ -122,20 +131,22 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
             return await self._apply(room, effects)
         except StoreUnavailable as exc:
             log.error("room.storage_unavailable room=%s error=%s", room_jid, exc)
-            # reload the last stored state next time; its occupants are told to rejoin
-            return self._drop(room_jid) + list(refuse(cmd, "service-unavailable",
-                                                      "Room storage is unavailable"))
+            return self._undo(room_jid, before, isinstance(exc, StaleMemory)) + list(
+                refuse(cmd, "service-unavailable", "Room storage is unavailable; try again"))
         except Exception:   # a bug in one room must not take its neighbours down
             log.exception("room.crashed room=%s command=%s", room_jid, type(cmd).__name__)
-            return self._drop(room_jid) + list(refuse(cmd, "internal-server-error",
-                                                      "The room failed; try again"))
+            return self._undo(room_jid, before, False) + list(
+                refuse(cmd, "internal-server-error", "The room failed; try again"))
 
-    def _drop(self, room_jid: str) -> list:
-        """The room leaves memory after a failure: its occupants get 332 (lost_state)."""
-        room = self.rooms.pop(room_jid, None)
-        if room is None:
-            return []
-        return list(lost_state([(s, o.nick) for o in room.occupants.values() for s in o.sessions]))
+    def _undo(self, room_jid: str, before, stale: bool) -> list:
+        """After a failed command: back to the checkpoint when there is one (nobody saw the
+        change, as effects go out only once stored), else out of memory (_drop). A room
+        whose memory is behind storage (StaleMemory) always reloads."""
+        if before is None or stale:
+            return self._drop(room_jid)
+        self.rooms[room_jid] = before
+        log.warning("room.change_undone room=%s version=%s", room_jid, before.version)
+        return []
 
     async def _open(self, room_jid: str, cmd, env: Env):
         service = self.settings.service_for(room_jid)
@@ -192,17 +203,21 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
         return outbound
 
     async def _persist(self, record) -> None:
-        for attempt in range(_PERSIST_ATTEMPTS):
+        deadline = time.monotonic() + _PERSIST_PATIENCE
+        attempt = 0
+        while True:
             try:
                 await asyncio.to_thread(self.store.save, record)
                 return
             except StaleWrite:
                 log.error("room.stale_write room=%s version=%s", record.jid, record.version)
-                raise StoreUnavailable(f"stale write for {record.jid}") from None
+                raise StaleMemory(f"stale write for {record.jid}") from None
             except StoreUnavailable:
-                if attempt == _PERSIST_ATTEMPTS - 1:
+                attempt += 1
+                pause = min(0.2 * attempt, 1.0)
+                if time.monotonic() + pause >= deadline:
                     raise
-                await asyncio.sleep(0.2 * (attempt + 1))
+                await asyncio.sleep(pause)
 
     # operations ------------------------------------------------------------------
     def stats(self) -> dict:

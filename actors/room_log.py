@@ -43,6 +43,18 @@ _EXISTENCE = {"created": "Chatroom is created", "started": "Chatroom is started"
               "stopped": "Chatroom is stopped", "destroyed": "Chatroom is destroyed"}
 
 
+def _append_whole(fd: int, data: bytes, start: int) -> None:
+    """All of `data` or none of it: a write cut short (a full disk) is taken back, so a
+    log never holds half a line that the next write would run on from."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        os.ftruncate(fd, start)
+        raise
+
+
 @dataclass(frozen=True)
 class RoomLogSettings:
     """[modules.mod_muc_log], as the hosts need it (picklable, no config types)."""
@@ -113,10 +125,15 @@ class RoomLog:
         path = self.path(room.jid, day)
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "a", encoding="utf-8") as f:
-                if f.tell() == 0 and self.s.file_format == "html":
-                    f.write(self.header(room, day))
-                f.write("".join(self.line(e, day, when) for e in events))
+            text = "".join(self.line(e, day, when) for e in events)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+            try:
+                start = os.fstat(fd).st_size
+                if start == 0 and self.s.file_format == "html":
+                    text = self.header(room, day) + text
+                _append_whole(fd, text.encode("utf-8"), start)
+            finally:
+                os.close(fd)
             return True
         except OSError as exc:
             now = time.monotonic()

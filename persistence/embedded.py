@@ -94,12 +94,14 @@ class EmbeddedMongo:
         oplog_max_entries: int = 10000,
         log_file: Path | None = None,
         start_timeout: float = 30.0,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.data_dir = Path(data_dir).absolute()
         self.cache_size = cache_size
         self.oplog_max_entries = oplog_max_entries
         self.log_file = Path(log_file) if log_file else self.data_dir / "secantusd.log"
         self.start_timeout = start_timeout
+        self.extra_args = tuple(extra_args)   # e.g. tests' --enable-test-commands (fail points)
         self._proc: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
         self._lock = threading.Lock()
@@ -207,6 +209,7 @@ class EmbeddedMongo:
             "--cache-size", self.cache_size,
             "--oplog-max-entries", str(self.oplog_max_entries),
             "--log-level", "WARNING",
+            *self.extra_args,
         ]
         if threading.current_thread() is threading.main_thread() and sys.platform == "linux":
             # Only the main thread: PDEATHSIG fires when the *thread* that forked exits.

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.service",
     "tests.fixtures.prosody",
     "tests.fixtures.mongo",
+    "tests.fixtures.faults",
 ]

@@ -101,3 +101,16 @@ def test_sweep_forgets_expired_holders():
     r.renew(B, [])
     assert A not in r.held and A not in r.expiry
     assert r.stats() == {"users": 0, "holders": 0, "reservations": 0}
+
+
+def test_a_restarted_registry_cannot_say_until_the_hosts_have_renewed():
+    clock = Clock()
+    r = ConferenceRegistry(60.0, clock, warming=22.0)
+    assert r.reserve(A, ALICE, "r1@muc", 2) is None        # fail closed: not admitted
+    r.renew(A, [(ALICE, "r1@muc"), (ALICE, "r2@muc")])    # a host tells what it holds
+    assert r.reserve(A, ALICE, "r1@muc", 2) is True         # already counted: a resync
+    assert r.reserve(B, ALICE, "r3@muc", 2) is False        # at the limit already
+    assert r.reserve(B, "bob@localhost", "r3@muc", 2) is None
+    clock.now += 22.5
+    assert r.reserve(B, "bob@localhost", "r3@muc", 2) is True
+    assert ConferenceRegistry(60.0, clock).reserve(A, ALICE, "r1@muc", 1) is True   # first start

@@ -58,12 +58,13 @@ async def persistent_room(owner, room: str, name: str, nick: str = "Owner"):
     assert reply["type"] == "result", str(reply)
 
 
-async def owner_submit(client, room: str, fields_xml: str, form_type: str = "submit"):
+async def owner_submit(client, room: str, fields_xml: str, form_type: str = "submit",
+                       timeout: float | None = None):
     iq_id = f"cfg-{id(fields_xml)}-{form_type}"
     client.send_raw(f"<iq type='set' to='{room}' id='{iq_id}'><query xmlns='{NS_OWNER}'>"
                     f"<x xmlns='jabber:x:data' type='{form_type}'>{fields_xml}</x></query></iq>")
-    reply = await client.wait_for_stanza(lambda s: s.name == "iq" and s["id"] == iq_id)
-    return reply
+    wait = {} if timeout is None else {"timeout": timeout}
+    return await client.wait_for_stanza(lambda s: s.name == "iq" and s["id"] == iq_id, **wait)
 
 
 def field(var: str, *values: str) -> str:

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
 import signal
 import time
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +13,9 @@ from tests.e2e.muc import ROOM_DOMAIN, codes, error_condition, field, groupchat_
     owner_submit, persistent_room, say
 from tests.e2e.muc_flow import iq
 from tests.e2e.xmpp_clients import connected_client
-from tests.fixtures.service import private_service, raymuc_cli
+from tests.e2e.fault_flow import echo, room_of_two
+from tests.fixtures.faults import DOMAIN
+from tests.fixtures.service import raymuc_cli
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 NS_INFO = "http://jabber.org/protocol/disco#info"
@@ -57,30 +57,10 @@ def test_sigkilled_room_host_tells_its_occupants_and_takes_them_back(raymuc_serv
     print(f"occupants told {told_after:.2f} s after the SIGKILL")
 
 
-@pytest.fixture(scope="module")
-def own():
-    """A Prosody and a `raymuc run` of this module's own: its faults hit nobody else."""
-    with private_service("faults.@HOST@", "", 3, "f") as served:
-        yield served
-
-
-async def room_of_two(o, b, room: str, name: str) -> None:
-    await persistent_room(o, room, name)
-    await join(b, room, "Bob")
-
-
-async def echo(sender, receiver, room: str, body: str, timeout: float = 5.0) -> bool:
-    await say(sender, room, body)
-    try:
-        await groupchat_from(receiver, f"{room}/Bob", body, timeout)
-        return True
-    except TimeoutError:
-        return False
-
-
-def test_a_sigkilled_gateway_comes_back_and_the_room_goes_on(own):
-    server, cfg, ((owner, pw), (bob, _), _) = own
-    room = f"g{secrets.token_hex(4)}@faults.localhost"
+def test_a_sigkilled_gateway_comes_back_and_the_room_goes_on(faults_service):
+    server, cfg = faults_service.server, faults_service.config
+    (owner, pw), (bob, _) = faults_service.take(2)
+    room = f"g{secrets.token_hex(4)}@{DOMAIN}"
 
     async def scenario():
         async with connected_client(owner, pw, "127.0.0.1", server.c2s_port) as o, \
@@ -103,16 +83,16 @@ def test_a_sigkilled_gateway_comes_back_and_the_room_goes_on(own):
     print(f"groupchat flowed again {asyncio.run(scenario()):.1f} s after the gateway's SIGKILL")
 
 
-def test_storage_frozen_for_10_s_refuses_changes_loses_nothing_and_chat_goes_on(own):
-    server, cfg, ((owner, pw), (bob, _), _) = own
-    room = f"s{secrets.token_hex(4)}@faults.localhost"
-    state_file = Path(cfg).parent / "data" / "mongo" / "secantus.json"   # the embedded database
+def test_storage_frozen_for_10_s_refuses_changes_loses_nothing_and_chat_goes_on(faults_service):
+    server, cfg = faults_service.server, faults_service.config
+    (owner, pw), (bob, _) = faults_service.take(2)
+    room = f"s{secrets.token_hex(4)}@{DOMAIN}"
 
     async def scenario():
         async with connected_client(owner, pw, "127.0.0.1", server.c2s_port) as o, \
                 connected_client(bob, pw, "127.0.0.1", server.c2s_port) as b:
             await room_of_two(o, b, room, "Before")
-            db = json.loads(state_file.read_text())["pid"]
+            db = faults_service.mongo.pid
             os.kill(db, signal.SIGSTOP)                  # frozen: connections hang, no errors
             thaw = asyncio.get_running_loop().call_later(10, os.kill, db, signal.SIGCONT)
             try:
@@ -121,7 +101,7 @@ def test_storage_frozen_for_10_s_refuses_changes_loses_nothing_and_chat_goes_on(
                            "'http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
                            "type='submit'>" + field("muc#roomconfig_roomname", "During")
                            + "</x></query></iq>")
-                # answered when storage comes back, or by its timeouts (5 s, 3 attempts)
+                # answered when storage comes back, or when the host stops retrying (15 s)
                 reply = await o.wait_for_stanza(lambda s: s.name == "iq" and s["id"] == "during",
                                                 60)
                 during = reply["type"], error_condition(reply)
