@@ -27,6 +27,7 @@ from actors.settings import HostSettings, ServiceSettings
 from actors.supervisor import SupervisorSettings, start_supervisor
 from gateway.router import RoomRouter
 from persistence.store import RoomStore
+from tests.actors.lifecycle_ray import wait_until
 
 DOMAIN = "conference.localhost"
 OWNER, BOB = "owner@localhost/o", "bob@localhost/b"
@@ -62,17 +63,6 @@ def join(jid: str, nick: str) -> c.Presence:
 def self_presence(effects, jid: str) -> PresenceOut | None:
     return next((e.stanza for e in effects if jid in e.to and isinstance(e.stanza, PresenceOut)
                  and 110 in e.stanza.codes and not e.stanza.unavailable), None)
-
-
-def wait_until(condition, timeout: float = 60.0, every: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(every)
 
 
 async def make_room(router, room: str, persistent: bool) -> None:
@@ -133,7 +123,7 @@ def scenario(mongo_uri: str, database: str) -> dict:
                                             for s in range(REGISTRY_SHARDS)]
         assert not set(control) & room_nodes, control
         listed = wait_until(lambda: len(ray.get(supervisor.list_rooms.remote())) == 6
-                            and ray.get(supervisor.list_rooms.remote()))
+                            and ray.get(supervisor.list_rooms.remote()), timeout=60)
         assert {r.jid: r.node for r in listed} == host_nodes, listed
 
         # item 2: lose the node of the first persistent room
@@ -145,7 +135,8 @@ def scenario(mongo_uri: str, database: str) -> dict:
             asyncio.run(make_room(router, temporary[-1], False))
             where[temporary[-1]] = ray.get(find_host(placement, temporary[-1]).whoami.remote())
             host_nodes[temporary[-1]] = where[temporary[-1]]["node_id"]
-        wait_until(lambda: len(ray.get(supervisor.list_rooms.remote())) == len(host_nodes))
+        wait_until(lambda: len(ray.get(supervisor.list_rooms.remote())) == len(host_nodes),
+                   timeout=60)
         lost_p = [r for r in persistent if host_nodes[r] == lost_node]
         lost_t = [r for r in temporary if host_nodes[r] == lost_node]
         old_holders = {where[r]["conference_holder"] for r in lost_p + lost_t}
