@@ -148,6 +148,13 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
         log.warning("room.change_undone room=%s version=%s", room_jid, before.version)
         return []
 
+    def _drop(self, room_jid: str) -> list:
+        """The room leaves memory after a failure: its occupants get 332 (lost_state)."""
+        room = self.rooms.pop(room_jid, None)
+        if room is None:
+            return []
+        return list(lost_state([(s, o.nick) for o in room.occupants.values() for s in o.sessions]))
+
     async def _open(self, room_jid: str, cmd, env: Env):
         service = self.settings.service_for(room_jid)
         if service is None:
