@@ -51,7 +51,7 @@ def wakes_nothing(cmd) -> bool:
     (e.g. an owner told of deep hibernation going offline), an error, an IQ answer.
     A room recreated for them would have no occupant to act for; nothing would come of
     it but a process start. (MongooseIM restores the room for them anyway.)"""
-    return isinstance(cmd, (c.StanzaError, c.IqResponseFromOccupant)) or \
+    return isinstance(cmd, (c.StanzaError, c.IqResponseFromOccupant, c.ProbeOccupants)) or \
         (isinstance(cmd, c.Presence) and not cmd.available)
 
 

@@ -11,6 +11,8 @@ import logging
 from dataclasses import replace
 from xml.etree import ElementTree as ET
 
+from actors.core.commands import ProbeOccupants
+from gateway.announce import online_rooms
 from gateway.component import MucComponent
 from gateway.parse import parse_stanza
 from gateway.render import render_error_reply
@@ -29,11 +31,13 @@ class Gateway:
         self.renderer = Renderer(max_stanza)
         self.workers = None      # gateway/workers.py WorkerFeeds when [ray] gateway_workers > 0
         self.components: dict[str, MucComponent] = {}
+        self._probing: set = set()      # probe tasks, kept until done (asyncio holds weakly)
         self.router = RoomRouter(placement, settings, store, self.send_effects)
         self.service = ServiceResponder(store, self.router, access, settings, self.renderer)
         for domain in domains:
             self.components[domain] = MucComponent(domain, secret, component_host,
-                                                   component_port, self._on_stanza)
+                                                   component_port, self._on_stanza,
+                                                   self._on_online)
 
     async def start(self, timeout: float | None = 30.0) -> None:
         for comp in self.components.values():
@@ -72,6 +76,26 @@ class Gateway:
             self.send_effects(parsed.room, self.service.forbidden(parsed.command))
             return
         (self.workers or self.router).submit(parsed.room, parsed.command)
+
+    def _on_online(self, comp: MucComponent) -> None:
+        """Connected, first or again: stanzas were lost while this domain had no link
+        (an XMPP server restart ends every client session; a gateway restart loses what
+        was in flight), so every live room asks its occupants who is still there
+        (actors/core/probe.py). The first connection of a new service finds no rooms."""
+        task = asyncio.ensure_future(self._probe_rooms(comp.boundjid.bare))
+        self._probing.add(task)
+        task.add_done_callback(self._probing.discard)
+
+    async def _probe_rooms(self, domain: str) -> None:
+        try:
+            rooms = await online_rooms(self.router.placement, domain)
+        except Exception as exc:        # the rooms' own bounces still remove ghosts later
+            log.warning("gateway.probe_failed domain=%s error=%r", domain, exc)
+            return
+        probe = ProbeOccupants()
+        for room in rooms:
+            (self.workers or self.router).submit(room, probe)
+        log.info("gateway.probe_occupants domain=%s rooms=%d", domain, len(rooms))
 
     def _refuse_too_large(self, comp: MucComponent, parsed) -> None:
         cmd, domain = parsed.command, comp.boundjid.bare

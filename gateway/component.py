@@ -29,9 +29,11 @@ class MucComponent(ComponentXMPP):
     """Connects, reconnects with backoff, hands every stanza to `on_stanza`."""
 
     def __init__(self, domain: str, secret: str, host: str, port: int,
-                 on_stanza: Callable[["MucComponent", ET.Element], None]):
+                 on_stanza: Callable[["MucComponent", ET.Element], None],
+                 on_online: Callable[["MucComponent"], None] | None = None):
         super().__init__(domain, secret, host, port)
         self.on_stanza = on_stanza
+        self.on_online = on_online
         self.stopping = False
         self.online = asyncio.Event()
         self.add_event_handler("session_start", self._online)
@@ -86,6 +88,8 @@ class MucComponent(ComponentXMPP):
         self._backoff = 0.5
         self.online.set()
         log.info("gateway.connected domain=%s", self.boundjid.bare)
+        if self.on_online is not None:
+            self.on_online(self)
 
     def _offline(self, reason) -> None:
         self.online.clear()

@@ -7,9 +7,11 @@ from xml.etree.ElementTree import Element
 
 from actors.core import commands as c
 from actors.core.commands import PageRequest
+from actors.core.probe import ID_PREFIX as PROBE_ID
 
 from .parse_common import (
-    COUNT, Bad, Stanza, child_text, find_child, parse_address, parse_form, stanza_child,
+    COUNT, Bad, Stanza, child_text, error_condition, find_child, parse_address, parse_form,
+    stanza_child,
 )
 from .xml import (
     NS_DATA, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_ADMIN, NS_MUC_OWNER, NS_PING, NS_REGISTER,
@@ -66,12 +68,13 @@ class ServiceIq:
 
 def room_iq(st: Stanza):
     if st.type in ("result", "error"):
-        if not st.nick:
-            return f"iq {st.type} to the room itself"
         if not st.id:
             return f"iq {st.type} without id"
+        if not st.nick and not st.id.startswith(PROBE_ID):   # only probes ask from the room
+            return f"iq {st.type} to the room itself"
         payload = "".join(serialise(ch, st.ns) for ch in st.elem)
-        return c.IqResponseFromOccupant(st.sender, st.id, st.type, payload)
+        condition = error_condition(st.elem) if st.type == "error" else ""
+        return c.IqResponseFromOccupant(st.sender, st.id, st.type, payload, condition)
     query = _iq_query(st)
     qns, name = split_tag(query.tag)
     if st.nick:

@@ -194,9 +194,18 @@ class IqToOccupant(Iq):
 
 @dataclass(frozen=True, slots=True)
 class IqResponseFromOccupant(Iq):
-    """A result/error answering an IQ the room forwarded to an occupant."""
+    """A result/error answering an IQ the room forwarded to an occupant, or one of the
+    room's own presence probes (actors/core/probe.py)."""
     type: str = "result"
     payload: str = ""
+    condition: str = ""         # of an error: its defined condition
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeOccupants:
+    """The gateway's link to the XMPP server is back (or the gateway restarted):
+    stanzas were lost meanwhile, among them the unavailable presences of sessions that
+    went away. The room asks each session whether it is still there."""
 
 
 @dataclass(frozen=True, slots=True)

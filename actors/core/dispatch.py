@@ -8,6 +8,7 @@ from .ghosts import handle_stanza_error
 from .invites import handle_decline, handle_invite
 from .owner import handle_owner_get, handle_owner_set
 from .presence import handle_presence
+from .probe import handle_probe
 from .rate_limits import handle_tick, shaped_message, shaped_presence
 from .register import handle_register_get, handle_register_set
 from .shutdown import handle_shutdown
@@ -35,5 +36,6 @@ HANDLERS = {
     c.IqToOccupant: handle_iq_to_occupant,
     c.IqResponseFromOccupant: handle_iq_response,
     c.StanzaError: handle_stanza_error,
+    c.ProbeOccupants: handle_probe,       # after the link to the XMPP server came back
     c.Shutdown: handle_shutdown,          # deep hibernation, operator's stop
 }

@@ -21,6 +21,7 @@ from .effects import IqOut
 from .errors import Refused
 from .jid import bare_of
 from .outbox import Outbox
+from .probe import answers_probe
 from .state import Env
 
 NS_DISCO = ("http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items")
@@ -67,6 +68,8 @@ def forward(room, requester: str, iq_id: str, iq_type: str, from_nick: str, to_n
 
 
 def handle_iq_response(room, cmd: c.IqResponseFromOccupant, env: Env, out: Outbox) -> None:
+    if answers_probe(room, cmd, env, out):
+        return
     pending = _pending(room, env.now)
     asked = pending.get(cmd.id)
     # Only the account the room forwarded to (its client, or its server answering for

@@ -45,6 +45,7 @@ class Room:
         self.sessions: dict[str, str] = {}          # full JID -> nick
         self.history = History(policy.history_size)
         self.pending_iqs: dict = {}                  # forwarding.PendingIq by rewritten id
+        self.probes: dict = {}                       # probe.Probe by the probe IQ's id
         self.closed = False
         self.persisted = version > 0
         self._dirty = False

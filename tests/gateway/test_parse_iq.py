@@ -90,7 +90,14 @@ IQS = [
      iq("<error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>",
         "error", to=f"{ROOM}/firstwitch"),
      c.IqResponseFromOccupant(USER, "q1", "error", "<error type='cancel'><service-unavailable "
-                              "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>")),
+                              "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>",
+                              "service-unavailable")),
+    ("an answer to the room's own presence probe (actors/core/probe.py)",
+     iq("<error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+        "</error>", "error", to=ROOM, id="rmprobe-u1-0"),
+     c.IqResponseFromOccupant(USER, "rmprobe-u1-0", "error", "<error type='cancel'><item-not-"
+                              "found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>",
+                              "item-not-found")),
 ]
 
 
