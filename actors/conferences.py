@@ -37,17 +37,12 @@ each host holding reservations renews with every shard every RENEW_EVERY seconds
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
+import os
 import time
-import uuid
 from typing import Callable
 
-from actors.core import commands as c
-from actors.core.errors import XmppError
-from actors.core.jid import bare_of
-from actors.core.replies import error_reply
 from actors.creation_rate import CreationWindow
 from actors.restarts import restarted_by_ray
 
@@ -71,12 +66,6 @@ UNCHECKED = "Your number of rooms can't be checked right now; try again shortly"
 
 Holder = tuple[str, str]           # (host actor name, incarnation id)
 
-# Commands after which a room's occupants are unchanged (unless the room closed).
-_NO_OCCUPANCY_CHANGE = (c.Message, c.DiscoInfo, c.DiscoItems, c.Ping, c.AdminGet, c.OwnerGet,
-                        c.RegisterGet, c.IqToOccupant, c.IqResponseFromOccupant,
-                        c.VoiceRequest, c.Invite, c.Decline, c.ServiceAnnouncement)
-
-
 class ConferenceRegistry:
     """Who occupies which rooms, by holder lease. Plain class: Ray makes it an actor
     (one call at a time), tests use it directly with a fake clock."""
@@ -85,16 +74,41 @@ class ConferenceRegistry:
                  clock: Callable[[], float] = time.monotonic, warming: float | None = None):
         self.lease = lease_seconds
         self.clock = clock
+        relearn = False
         if warming is None:         # first incarnation: nothing to relearn
             warming = WARMING if restarted_by_ray() else 0.0
             if warming:
                 log.warning("conferences.restarted warming_seconds=%.0f", warming)
+                relearn = True
         self.warm_until = clock() + warming
         self.rooms_of: dict[str, dict[str, Holder]] = {}     # bare -> room -> holder
         self.held: dict[Holder, set[tuple[str, str]]] = {}    # holder -> {(bare, room)}
         self.expiry: dict[Holder, float] = {}
         self.creations = CreationWindow()
         self._next_sweep = 0.0
+        if relearn:                 # ask the live hosts now: actors/relearn.py
+            from actors import relearn as relearning
+            relearning.start(self)
+
+    def relearn(self, hosts: Callable[[], list], renew_all: Callable[[list], bool]) -> bool:
+        """After a restart: ask every live host (`hosts()`: the supervisor's directory,
+        or None when it can't vouch for being complete) to renew now, and end the
+        warming once all of them have (`renew_all` returns True): seconds instead of
+        WARMING. Run in a thread of its own (the renewals are calls to this actor)."""
+        started = self.clock()
+        try:
+            names = hosts()
+            if names is None or not renew_all(names):
+                log.warning("conferences.relearn_incomplete warming_seconds=%.0f",
+                            self.warm_until - self.clock())
+                return False
+        except Exception as exc:      # the timer still ends the warming
+            log.warning("conferences.relearn_failed error=%r", exc)
+            return False
+        self.warm_until = min(self.warm_until, self.clock())
+        log.warning("conferences.relearned hosts=%d seconds=%.1f", len(names),
+                    self.clock() - started)
+        return True
 
     def reserve(self, holder: Holder, bare: str, room: str, limit: int) -> bool | None:
         """Count `room` for `bare` unless that makes more than `limit` rooms; None when
@@ -113,13 +127,16 @@ class ConferenceRegistry:
                   per_minute: int | None) -> str | None:
         """Asked by the gateway before a join of `bare` starts `room`, which is not
         running (gateway/admission.py): "conferences" when `bare` already occupies
-        `limit` other rooms, "rate" when a creation would pass `per_minute` (None: the
-        room is stored, so it is a wake-up, not a creation), else None, and the creation
-        is counted. Nothing is reserved: the host reserves when the user enters."""
+        `limit` other rooms, "unknown" when that count is not known yet (restarted, as
+        reserve), "rate" when a creation would pass `per_minute` (None: the room is
+        stored, so it is a wake-up, not a creation), else None, and the creation is
+        counted. Nothing is reserved: the host reserves when the user enters."""
         if limit is not None:
             rooms = self._live_rooms(bare)
             if room not in rooms and len(rooms) >= limit:
                 return "conferences"
+            if room not in rooms and self.clock() < self.warm_until:
+                return "unknown"        # else a process starts only for reserve to refuse
         if per_minute is not None and not self.creations.take(bare, per_minute, self.clock()):
             return "rate"
         self._sweep()
@@ -160,7 +177,8 @@ class ConferenceRegistry:
 
     def stats(self) -> dict:
         return {"users": len(self.rooms_of), "holders": len(self.held),
-                "reservations": sum(len(r) for r in self.rooms_of.values())}
+                "reservations": sum(len(r) for r in self.rooms_of.values()),
+                "pid": os.getpid(), "warming": self.clock() < self.warm_until}
 
     def holders(self) -> list[Holder]:
         """Every holder with a lease or a reservation here (leases left behind show)."""
@@ -246,136 +264,3 @@ def ensure_registry(namespace: str, timeout: float = 60.0) -> None:
                  for shard in range(REGISTRY_SHARDS)], timeout=timeout)
     except Exception as exc:   # hosts create them on demand; joins wait or are refused
         log.warning("conferences.registry_not_ready error=%r", exc)
-
-
-class HostConferences:
-    """A room host's side: reserve before a join, release when a user is gone."""
-
-    def __init__(self, namespace: str, host_name: str, rooms: dict,
-                 locate: Callable[[str, int], object] = get_or_create_registry):
-        self.namespace = namespace
-        self.holder: Holder = (host_name or "room-host", uuid.uuid4().hex)
-        self.rooms = rooms                          # the host's live rooms (read only)
-        self.tracked: dict[str, set[str]] = {}      # room JID -> bare JIDs reserved
-        self._locate = locate
-        self._shards: dict[int, object] = {}        # shard -> registry handle
-        self._renewer: asyncio.Task | None = None
-        self._dropping: list = []                   # drop_predecessors calls in flight
-
-    def after_restart(self) -> None:
-        """Called by a host Ray restarted after a crash: its occupants are gone, so
-        its predecessor's reservations go now (the first command waits for it)."""
-        for shard in range(REGISTRY_SHARDS):
-            try:
-                self._dropping.append(self._handle(shard).drop_predecessors.remote(
-                    self.holder[0], self.holder[1]))
-            except Exception as exc:
-                log.warning("conferences.unavailable op=drop_predecessors shard=%d error=%s",
-                            shard, exc)
-        log.info("conferences.drop_predecessors host=%s", self.holder[0])
-
-    async def admit(self, room_jid: str, cmd, service, room) -> tuple:
-        """() to go ahead, else the error reply refusing this join."""
-        if self._dropping:
-            refs, self._dropping = self._dropping, []
-            try:       # so nothing this host answers can overtake the drop
-                await asyncio.wait_for(asyncio.gather(*map(_awaitable, refs)), RESERVE_TIMEOUT)
-            except Exception as exc:
-                log.warning("conferences.unavailable op=drop_predecessors error=%s",
-                            type(exc).__name__)
-        limit = service.max_user_conferences if service is not None else None
-        if limit is None or not isinstance(cmd, c.Presence) or not (cmd.available and cmd.muc):
-            return ()
-        bare = bare_of(cmd.sender)
-        if bare in self.tracked.get(room_jid, ()):
-            return ()                               # already counted in this room
-        if room is not None and room.occupant_of(cmd.sender) is not None:
-            return ()                               # a nick change or presence update
-        if service.policy.is_service_admin(bare):
-            return ()
-        admitted = await self._reserve(bare, room_jid, limit)
-        if not admitted:
-            log.info("conferences.refused user=%s room=%s limit=%d checked=%s", bare, room_jid,
-                     limit, admitted is not None)
-            # MongooseIM's answer when the limit is reached (mod_muc_room limit_reached);
-            # the same, with its own text, when the count can't be checked in time
-            text = TOO_MANY if admitted is not None else UNCHECKED
-            return error_reply(cmd, XmppError.of("service-unavailable", text, "wait"))
-        self.tracked.setdefault(room_jid, set()).add(bare)
-        self._ensure_renewer()
-        return ()
-
-    def settle(self, room_jid: str, cmd) -> None:
-        """After a command: release the users no longer in the room."""
-        held = self.tracked.get(room_jid)
-        if not held:
-            return
-        room = self.rooms.get(room_jid)
-        alive = room is not None and not room.closed
-        if alive and isinstance(cmd, _NO_OCCUPANCY_CHANGE):
-            return
-        present = {o.bare for o in room.occupants.values()} if alive else set()
-        for bare in held - present:
-            held.discard(bare)
-            self._release(bare, room_jid)
-        if not held:
-            del self.tracked[room_jid]
-
-    def entries(self) -> list[tuple[str, str]]:
-        return [(bare, room) for room, bares in self.tracked.items() for bare in bares]
-
-    # internals -------------------------------------------------------------------
-    def _handle(self, shard: int):
-        handle = self._shards.get(shard)
-        if handle is None:
-            handle = self._shards[shard] = self._locate(self.namespace, shard)
-        return handle
-
-    async def _reserve(self, bare: str, room_jid: str, limit: int) -> bool | None:
-        """Whether the user's shard counted the room; None when it could not say in time."""
-        shard = shard_of(bare)
-        try:
-            ref = self._handle(shard).reserve.remote(self.holder, bare, room_jid, limit)
-            return await asyncio.wait_for(_awaitable(ref), RESERVE_TIMEOUT)
-        except Exception as exc:   # fail closed: see the fault contract
-            log.warning("conferences.unavailable op=reserve user=%s room=%s shard=%d error=%s "
-                        "admitted=false", bare, room_jid, shard, type(exc).__name__)
-            self._shards.pop(shard, None)
-            return None
-
-    def _release(self, bare: str, room_jid: str) -> None:
-        shard = shard_of(bare)
-        try:
-            self._handle(shard).release.remote(self.holder, bare, room_jid)
-        except Exception as exc:   # the next renewal carries the truth
-            log.warning("conferences.unavailable op=release user=%s error=%s", bare, exc)
-            self._shards.pop(shard, None)
-
-    def _ensure_renewer(self) -> None:
-        if self._renewer is None or self._renewer.done():
-            self._renewer = asyncio.get_running_loop().create_task(self._renew_loop())
-
-    async def _renew_loop(self) -> None:
-        while self.tracked:
-            await asyncio.sleep(RENEW_EVERY)
-            for room_jid in list(self.tracked):
-                self.settle(room_jid, None)          # heal paths that bypassed settle
-            by_shard: dict[int, list] = {shard: [] for shard in range(REGISTRY_SHARDS)}
-            for bare, room in self.entries():
-                by_shard[shard_of(bare)].append((bare, room))
-            # every shard, even one this host now holds nothing on: renew replaces
-            await asyncio.gather(*(self._renew(shard, entries)
-                                   for shard, entries in by_shard.items()))
-
-    async def _renew(self, shard: int, entries: list) -> None:
-        try:
-            await asyncio.wait_for(_awaitable(self._handle(shard).renew.remote(
-                self.holder, entries)), RESERVE_TIMEOUT)
-        except Exception as exc:
-            log.warning("conferences.unavailable op=renew shard=%d error=%s", shard,
-                        type(exc).__name__)
-            self._shards.pop(shard, None)
-
-
-async def _awaitable(ref):
-    return await ref

@@ -30,7 +30,7 @@ from actors.core.effects import Closed, Deliver, Forget, Persist
 from actors.core.replies import error_reply, lost_state, refuse
 from actors.core.room import Room
 from actors.core.state import Env
-from actors.conferences import HostConferences
+from actors.host_conferences import HostConferences
 from actors.deferred import Deferred
 from actors.lifecycle import HostLifecycle, LifecycleMethods, wakes_nothing
 from actors.protocol import RETIRED, HostReply
@@ -247,6 +247,11 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
     def room_jids(self) -> list[str]:
         """The rooms this host runs now (the live room directory for dense placement)."""
         return list(self.rooms)
+
+    async def renew_conferences(self, shard: int | None = None) -> bool:
+        """A restarted registry shard asks (actors/relearn.py): renew with it (or every
+        shard) now; True once it took it. Idempotent."""
+        return await self.conferences.renew_now(shard)
 
     async def preload(self, room_jid: str) -> bool:
         """Start a stored room without a stanza (load_permanent_rooms_at_startup).

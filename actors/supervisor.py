@@ -22,6 +22,7 @@ Fault contract
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,13 +31,13 @@ from typing import Mapping
 
 from actors.directory import Directory, EventKind, RoomInfo
 from actors.live_rooms import LiveRooms, cluster_cap
+from actors.names import SUPERVISOR_NAME
 from actors.placement import Placement
 from actors.restarts import restarted_by_ray
 from actors.rooms_file import LIMIT, RoomsFile
 
 log = logging.getLogger("raymuc.supervisor")
 
-SUPERVISOR_NAME = "raymuc-supervisor"
 SUPERVISOR_OPTIONS = dict(
     num_cpus=0,            # bookkeeping only; never takes a CPU slot from rooms
     lifetime="detached",   # outlives the driver's connection hiccups, like the rooms
@@ -179,7 +180,7 @@ class Supervisor:
         with self.lock:
             rooms = self.directory.list_rooms()
         from actors.placement import here
-        return {"metrics_url": self.metrics.url, "node_id": here(),
+        return {"metrics_url": self.metrics.url, "node_id": here(), "pid": os.getpid(),
                 "metrics_error": self.metrics.error,
                 "rooms_online": len(rooms), "rooms_hibernated": sum(r.hibernated for r in rooms),
                 "restarted": self.restarted, "started": self.started,

@@ -159,6 +159,8 @@ class Admission:
         if verdict == "conferences":
             log.info("admission.conferences user=%s room=%s limit=%s", bare, room_jid, limit)
             return XmppError.of("service-unavailable", TOO_MANY, "wait")
+        if verdict == "unknown":            # the shard restarted and is relearning counts
+            return XmppError.of("service-unavailable", UNCHECKED, "wait")
         if verdict == "rate":
             self._log_once("rate", bare, "admission.creation_rate user=%s per_minute=%s",
                            bare, rate)

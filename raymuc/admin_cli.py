@@ -149,11 +149,21 @@ def cmd_rooms(args) -> int:
         return 1
     rooms, stats = ray.get([sup.list_rooms.remote(args.domain), sup.stats.remote()], timeout=60)
     if args.json:
-        print(json.dumps({"rooms": [_room_dict(r) for r in rooms], "supervisor": stats},
+        print(json.dumps({"rooms": [_room_dict(r) for r in rooms], "supervisor": stats,
+                          "registry": _registry_stats(config.ray.namespace)},
                          indent=2, default=str))
         return 0
     print(rooms_table(rooms, stats, _node_names()))
     return 0
+
+
+def _registry_stats(namespace: str) -> list:
+    """Each max_user_conferences shard's counts (actors/conferences.py), None if missing."""
+    import ray
+    from actors.conferences import REGISTRY_SHARDS, find_registry
+    shards = [find_registry(namespace, s) for s in range(REGISTRY_SHARDS)]
+    got = ray.get([h.stats.remote() for h in shards if h is not None], timeout=60)
+    return [got.pop(0) if h is not None else None for h in shards]
 
 
 def cmd_hibernate(args) -> int:

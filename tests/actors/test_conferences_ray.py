@@ -11,7 +11,8 @@ import uuid
 import pytest
 
 from actors import conferences
-from actors.conferences import ConferenceRegistry, HostConferences, ensure_registry
+from actors.conferences import ConferenceRegistry, ensure_registry
+from actors.host_conferences import HostConferences
 from actors.core import commands as c
 from actors.core.effects import ErrorOut
 from actors.core.policy import ServicePolicy

@@ -100,7 +100,8 @@ def test_sweep_forgets_expired_holders():
     clock.now += 31
     r.renew(B, [])
     assert A not in r.held and A not in r.expiry
-    assert r.stats() == {"users": 0, "holders": 0, "reservations": 0}
+    counts = {k: v for k, v in r.stats().items() if k in ("users", "holders", "reservations")}
+    assert counts == {"users": 0, "holders": 0, "reservations": 0}
 
 
 def test_a_restarted_registry_cannot_say_until_the_hosts_have_renewed():
@@ -114,3 +115,40 @@ def test_a_restarted_registry_cannot_say_until_the_hosts_have_renewed():
     clock.now += 22.5
     assert r.reserve(B, "bob@localhost", "r3@muc", 2) is True
     assert ConferenceRegistry(60.0, clock).reserve(A, ALICE, "r1@muc", 1) is True   # first start
+
+
+def test_while_warming_may_start_cannot_say_either():
+    r = ConferenceRegistry(60.0, Clock(), warming=22.0)
+    assert r.may_start("bob@localhost", "r3@muc", 2, None) == "unknown"   # no process started
+    r.renew(A, [("bob@localhost", "r1@muc"), ("bob@localhost", "r2@muc")])
+    assert r.may_start("bob@localhost", "r3@muc", 2, None) == "conferences"
+    assert r.may_start("bob@localhost", "r3@muc", None, 10) is None       # no limit: a rate only
+
+
+def test_relearning_ends_the_warming_once_every_listed_host_has_renewed():
+    clock = Clock()
+    r = ConferenceRegistry(60.0, clock, warming=22.0)
+    holders = {"room-host-001": A, "room-host-002": B}
+    held = {A: [(ALICE, "r1@muc")], B: [(ALICE, "r2@muc")]}
+
+    def renew_all(names):
+        for name in names:
+            r.renew(holders[name], held[holders[name]])
+        return True
+    assert r.relearn(lambda: sorted(holders), renew_all) is True
+    assert clock() >= r.warm_until
+    assert r.reserve(A, ALICE, "r3@muc", 2) is False                      # counted: refused
+    assert r.reserve(A, "bob@localhost", "r3@muc", 2) is True             # known: admitted
+
+
+def test_relearning_keeps_the_timer_when_the_directory_or_a_host_cannot_vouch():
+    for hosts, renewed in ((lambda: None, True), (lambda: ["h"], False)):
+        r = ConferenceRegistry(60.0, Clock(), warming=22.0)
+        assert r.relearn(hosts, lambda names: renewed) is False
+        assert r.reserve(A, "bob@localhost", "r3@muc", 2) is None         # still fail closed
+
+    def broken():
+        raise TimeoutError("supervisor")
+    r = ConferenceRegistry(60.0, Clock(), warming=22.0)
+    assert r.relearn(broken, lambda names: True) is False
+    assert r.may_start("bob@localhost", "r3@muc", 2, None) == "unknown"
