@@ -124,3 +124,50 @@ def test_storage_frozen_for_10_s_refuses_changes_loses_nothing_and_chat_goes_on(
             return [i.get("name") for i in info.xml.iter(f"{{{NS_INFO}}}identity")]
     assert asyncio.run(reload()) == [expected]
     print(f"config change while storage was frozen: {during}")
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_a_restarted_xmpp_server_leaves_no_ghosts(faults_service, how):
+    """Every client session ends with the server; the gateway reconnects and the room
+    asks who is still there (actors/core/probe.py): the old sessions leave (333), so new
+    ones take their nicks again, and the persistent room's state is intact."""
+    server, cfg = faults_service.server, faults_service.config
+    (owner, pw), (bob, _) = faults_service.take(2)
+    room = f"p{how[3:].lower()}{secrets.token_hex(3)}@{DOMAIN}"
+
+    async def before():
+        async with connected_client(owner, pw, "127.0.0.1", server.c2s_port) as o, \
+                connected_client(bob, pw, "127.0.0.1", server.c2s_port) as b:
+            await room_of_two(o, b, room, "Outlived")
+            assert await echo(b, o, room, "before")
+            if how == "SIGKILL":
+                os.kill(server.pid, signal.SIGKILL)
+            await asyncio.to_thread(server.stop)       # SIGTERM; reaps a killed one
+            await asyncio.to_thread(server.start)
+            return time.monotonic()
+    restarted = asyncio.run(before())
+
+    def nicks() -> list:
+        return sorted(o["nick"] for o in raymuc_cli(cfg, "room", room)["state"]["occupants"])
+    while nicks():                                  # ghosts: the sessions ended with Prosody
+        assert time.monotonic() - restarted < 60, nicks()
+        time.sleep(0.5)
+    cleared = time.monotonic() - restarted
+
+    async def after():
+        async with connected_client(owner, pw, "127.0.0.1", server.c2s_port) as o, \
+                connected_client(bob, pw, "127.0.0.1", server.c2s_port) as b:
+            for client, nick in ((o, "Owner"), (b, "Bob")):     # a new resource, same nick
+                pres = await join(client, room, nick)
+                # after a SIGTERM Prosody tells the room its sessions ended before the
+                # gateway is back: until then Prosody itself answers "component unavailable"
+                while error_condition(pres) == "remote-server-timeout":
+                    assert time.monotonic() - restarted < 60, str(pres)
+                    await asyncio.sleep(0.5)
+                    pres = await join(client, room, nick)
+                assert pres["type"] != "error" and 201 not in codes(pres), str(pres)
+            assert await echo(b, o, room, "after")
+            info = await iq(b, room, f"<query xmlns='{NS_INFO}'/>")
+            assert [i.get("name") for i in info.xml.iter(f"{{{NS_INFO}}}identity")] == ["Outlived"]
+    asyncio.run(after())
+    print(f"Prosody {how}: ghosts gone {cleared:.1f} s after it was back")
