@@ -41,7 +41,8 @@ def role(pid: int, driver: int) -> str:
 class MemWatch:
     def __init__(self, driver: int, extra: dict[str, int] | None = None, every: float = 5.0):
         self.driver, self.extra, self.every = driver, dict(extra or {}), every
-        self.samples: dict[str, list[tuple[float, int]]] = {}   # "role:pid" -> [(s, rss)]
+        self.samples: dict[int, list[tuple[float, int]]] = {}   # pid -> [(s, rss)]
+        self.roles: dict[int, str] = {}       # pid -> its role (the last one seen)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.began = 0.0
@@ -56,12 +57,14 @@ class MemWatch:
 
     def sample(self) -> None:
         now = time.monotonic() - self.began
-        pids = {f"{role(p, self.driver)}:{p}": p for p in descendants(self.driver)}
-        pids.update({f"{name}:{p}": p for name, p in self.extra.items()})
-        for key, pid in pids.items():
+        roles = {p: role(p, self.driver) for p in descendants(self.driver)}
+        roles.update({p: name for name, p in self.extra.items()})
+        for pid, name in roles.items():
             mem = memory(pid)
             if mem is not None:
-                self.samples.setdefault(key, []).append((now, mem["rss"]))
+                self.samples.setdefault(pid, []).append((now, mem["rss"]))
+                if name not in ("IDLE", "python", "?") or pid not in self.roles:
+                    self.roles[pid] = name     # a worker process becomes a RoomHost
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -71,10 +74,10 @@ class MemWatch:
     def report(self, duration: float) -> list[dict]:
         """Per process: first/last/peak RSS (MiB) and the slope over the second half."""
         out = []
-        for key, points in sorted(self.samples.items()):
+        for pid, points in sorted(self.samples.items(), key=lambda kv: (self.roles[kv[0]], kv[0])):
             second = [(t / 60, rss / 2**20) for t, rss in points if t >= duration / 2]
             fit = slope(second)
-            out.append({"process": key, "samples": len(points),
+            out.append({"process": f"{self.roles[pid]}:{pid}", "samples": len(points),
                         "first_mib": round(points[0][1] / 2**20, 1),
                         "last_mib": round(points[-1][1] / 2**20, 1),
                         "peak_mib": round(max(r for _, r in points) / 2**20, 1),

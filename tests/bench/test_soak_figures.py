@@ -15,6 +15,7 @@ def test_rss_slope_uses_the_second_half_only():
     watch = MemWatch(driver=0)
     mib = 2 ** 20
     # grows 10 MiB/min during warm-up (first minute), flat after
-    watch.samples["GatewayActor:1"] = [(t, (100 + min(t, 60) / 6) * mib) for t in range(0, 121, 5)]
+    watch.roles[1] = "GatewayActor"
+    watch.samples[1] = [(t, (100 + min(t, 60) / 6) * mib) for t in range(0, 121, 5)]
     [row] = watch.report(duration=120)
     assert row["slope_mib_per_min"] == 0 and row["peak_mib"] == 110
