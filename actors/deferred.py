@@ -36,6 +36,11 @@ from actors.room_log import RoomInfo, RoomLog, existence
 log = logging.getLogger("raymuc.deferred")
 
 Push = Callable[[str, tuple], Awaitable[None]]
+# A push the gateway doesn't take in PUSH_TIMEOUT (stuck, restarting) is lost and logged
+# rather than holding every later push of this host; past MAX_PUSHES waiting, new
+# pushes are dropped (logged once per burst), as stanzas to an offline component are.
+PUSH_TIMEOUT = 10.0
+MAX_PUSHES = 1000
 # Closed reasons that end a room for good (the log says "destroyed"); a room that never
 # existed (its creation refused or awaiting its creator's password check) says nothing
 _GONE = {"destroyed": "destroyed", "empty": "destroyed"}
@@ -54,6 +59,9 @@ class Deferred:
         self.room_log = RoomLog(s.room_log) if getattr(s, "room_log", None) else None
         self._gateway = None
         self._push_order = asyncio.Lock()
+        self.pushing = 0                       # pushes in flight or waiting for the lock
+        self.dropped = 0
+        self._dropping = False                 # logged once per burst
         self._origin = weakref.WeakKeyDictionary()     # room -> "created" | "started" here
         self._logged: weakref.WeakSet = weakref.WeakSet()      # rooms that logged here
 
@@ -166,19 +174,40 @@ class Deferred:
         effects = tuple(e for e in effects if isinstance(e, Deliver))
         if not effects:
             return
+        if self.pushing >= MAX_PUSHES:
+            self.dropped += len(effects)
+            if not self._dropping:
+                self._dropping = True
+                log.error("push.dropped room=%s stanzas=%d waiting=%d", room_jid, len(effects),
+                          self.pushing)
+            return
+        if self.pushing < MAX_PUSHES // 2:
+            self._dropping = False
+        self.pushing += 1
+        try:
+            async with self._push_order:    # one push at a time: they arrive in order
+                await asyncio.wait_for(self._push_once(room_jid, effects), PUSH_TIMEOUT)
+        except asyncio.TimeoutError:
+            self.dropped += len(effects)
+            log.error("push.timeout room=%s stanzas=%d seconds=%.0f", room_jid, len(effects),
+                      PUSH_TIMEOUT)
+        finally:
+            self.pushing -= 1
+
+    async def _push_once(self, room_jid: str, effects: tuple) -> None:
         from actors.placement import find_gateway   # only the shell knows it runs on Ray
-        async with self._push_order:        # one push at a time: they arrive in order
-            for attempt in range(2):
-                if self._gateway is None:
-                    self._gateway = await asyncio.to_thread(find_gateway,
-                                                            self.host.settings.namespace)
-                if self._gateway is None:
-                    break
-                try:
-                    await self._gateway.emit.remote(room_jid, effects)
-                    return
-                except Exception as exc:          # restarted or gone: look it up again
-                    log.warning("push.failed room=%s attempt=%d error=%s", room_jid,
-                                attempt + 1, type(exc).__name__)
-                    self._gateway = None
+        for attempt in range(2):
+            if self._gateway is None:
+                self._gateway = await asyncio.to_thread(find_gateway,
+                                                        self.host.settings.namespace)
+            if self._gateway is None:
+                break
+            try:
+                await self._gateway.emit.remote(room_jid, effects)
+                return
+            except Exception as exc:          # restarted or gone: look it up again
+                log.warning("push.failed room=%s attempt=%d error=%s", room_jid,
+                            attempt + 1, type(exc).__name__)
+                self._gateway = None
+        self.dropped += len(effects)
         log.error("push.lost room=%s stanzas=%d (no gateway)", room_jid, len(effects))

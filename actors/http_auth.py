@@ -29,6 +29,9 @@ from urllib.parse import urlencode
 
 log = logging.getLogger("raymuc.http_auth")
 _MAX_BODY = 64 * 1024
+# Checks in flight or waiting for a worker in one host process, whatever the pool's
+# strategy: past it a join is refused resource-constraint at once instead of waiting.
+MAX_CHECKS = 1000
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class HttpAuthClient:
         self._session = None
         self._calls = 0                # in flight or waiting for a worker
         self._workers = asyncio.Semaphore(pool.workers)
+        self._busy = False             # logged once per burst
 
     async def check(self, sender: str, room: str, password: str) -> Verdict:
         pool = self.pool
@@ -96,6 +100,14 @@ class HttpAuthClient:
             log.warning("http_auth.dropped pool=%s room=%s user=%s calls=%d", pool.name, room,
                         sender, self._calls)
             return unavailable("too many checks are waiting")
+        if self._calls >= MAX_CHECKS:
+            if not self._busy:
+                self._busy = True
+                log.warning("http_auth.busy pool=%s calls=%d", pool.name, self._calls)
+            return Verdict(False, "resource-constraint",
+                           "Too many password checks are waiting; try again later")
+        if self._calls < MAX_CHECKS // 2:
+            self._busy = False
         self._calls += 1
         try:
             verdict, status = await asyncio.wait_for(self._call(pool.url(sender, room, password)),

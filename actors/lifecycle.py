@@ -38,6 +38,7 @@ from actors.core import commands as c
 from actors.core.roles import Affiliation
 from actors.core.state import Env
 from actors.directory import EventKind, RoomEvent, RoomInfo
+from actors.reporter import Reporter
 
 log = logging.getLogger("raymuc.lifecycle")
 
@@ -103,42 +104,6 @@ def deep_refusal(room, manual: bool, hibernated_for: float | None,
     if hibernated_for < timeout:
         return f"hibernated for {hibernated_for:.3f}s only"
     return None
-
-
-class Reporter:
-    """Fire-and-forget calls to the supervisor; never raises, never waits."""
-
-    def __init__(self, namespace: str):
-        self.namespace = namespace
-        self._handle = None
-        self._next_lookup = 0.0
-
-    def send(self, method: str, *args) -> None:
-        handle = self._lookup()
-        if handle is None:
-            return
-        try:
-            getattr(handle, method).remote(*args)
-        except Exception as exc:      # the next renewal carries the truth
-            log.warning("directory.report_failed method=%s error=%s", method, exc)
-            self._handle = None
-
-    def _lookup(self):
-        if self._handle is not None:
-            return self._handle
-        now = time.monotonic()
-        if now < self._next_lookup:
-            return None
-        self._next_lookup = now + 5.0         # absent (tests, startup): look again later
-        try:
-            import ray
-            if not ray.is_initialized():
-                return None
-            from actors.supervisor import find_supervisor
-            self._handle = find_supervisor(self.namespace)
-        except Exception as exc:
-            log.debug("directory.lookup_failed error=%s", exc)
-        return self._handle
 
 
 class HostLifecycle:

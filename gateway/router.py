@@ -29,6 +29,15 @@ MAX_BATCH = 64    # stanzas of one room in one call: bounds a reply's size and a
 # Stanzas waiting for one room's call in flight; more are refused (resource-constraint),
 # so a flood or a stuck room can't make the gateway grow without bound.
 MAX_PIPE = 1000
+# Stanzas waiting in all pipes together: a flood spread over many rooms is refused
+# (resource-constraint) past this, as one room's is past MAX_PIPE.
+MAX_WAITING = 10_000
+# Rooms whose host is being looked up or started at once (Ray's name lookups and actor
+# creations run in threads); a room beyond it is answered resource-constraint.
+MAX_OPENING = 1000
+# A lookup or start that Ray doesn't finish (a GCS under strain) answers its stanzas
+# service-unavailable instead of holding the room's pipe forever.
+LOOKUP_TIMEOUT = 20.0
 
 Sink = Callable[[str, tuple], None]     # (room_jid, Deliver effects) -> renders and sends
 
@@ -41,12 +50,20 @@ class RoomRouter:
         self.sink = sink
         self.handles: dict[str, object] = {}
         self.pipes: dict[str, deque] = {}
-        self.stats = {"calls": 0, "stanzas": 0, "retries": 0, "created": 0, "refused": 0}
+        self.stats = {"calls": 0, "stanzas": 0, "retries": 0, "created": 0, "refused": 0,
+                      "busy": 0}
         self.host_calls = HostCalls(self.stats)
         self.full: set[str] = set()     # rooms whose pipe overflowed (logged once each time)
         self.admission = Admission(settings, store)
+        self.waiting = 0                # stanzas in all pipes
+        self.opening = 0                # rooms whose host is being looked up or started
+        self._busy = False              # logged once per burst
 
     def submit(self, room_jid: str, cmd) -> None:
+        if self.waiting >= MAX_WAITING:
+            self._refuse_busy(room_jid, cmd, "router.busy waiting=%d", self.waiting)
+            return
+        self.waiting += 1
         pipe = self.pipes.get(room_jid)
         if pipe is not None:
             if len(pipe) < MAX_PIPE:
@@ -57,7 +74,18 @@ class RoomRouter:
         self.pipes[room_jid] = deque([cmd])
         asyncio.get_running_loop().create_task(self._drain(room_jid))
 
+    def _refuse_busy(self, room_jid: str, cmd, event: str, count: int) -> None:
+        self._note_busy(event, count)
+        self.sink(room_jid, refuse(cmd, "resource-constraint", "The service is busy; try again later"))
+
+    def _note_busy(self, event: str, count: int) -> None:
+        self.stats["busy"] += 1
+        if not self._busy:
+            self._busy = True
+            log.warning(event, count)
+
     def _overflow(self, room_jid: str, cmd) -> None:
+        self.waiting -= 1
         self.stats["refused"] += 1
         if room_jid not in self.full:
             self.full.add(room_jid)
@@ -69,6 +97,9 @@ class RoomRouter:
         try:
             while pipe:
                 batch = [pipe.popleft() for _ in range(min(len(pipe), MAX_BATCH))]
+                self.waiting -= len(batch)
+                if self.waiting < MAX_WAITING // 2 and self.opening < MAX_OPENING // 2:
+                    self._busy = False          # the burst is over: log the next one
                 self.full.discard(room_jid)
                 try:
                     effects = await self.call_many(room_jid, batch)
@@ -100,6 +131,14 @@ class RoomRouter:
                 handle = await self._handle(name, room_jid, cmds)
             except StorageDown:      # can't tell whether the room exists: create nothing
                 return _refuse_all(cmds, "service-unavailable", "Room storage is unavailable")
+            except TooManyOpening:
+                return _refuse_all(cmds, "resource-constraint",
+                                   "The service is busy; try again later")
+            except asyncio.TimeoutError:
+                log.warning("router.lookup_timeout room=%s seconds=%.0f", room_jid,
+                            LOOKUP_TIMEOUT)
+                return _refuse_all(cmds, "service-unavailable",
+                                   "The room could not be started in time; try again")
             if isinstance(handle, Decision):     # nothing started: answered here
                 return handle.effects
             try:
@@ -142,6 +181,16 @@ class RoomRouter:
         handle = self.handles.get(name)
         if handle is not None:
             return handle
+        if self.opening >= MAX_OPENING:
+            self._note_busy("router.busy opening=%d", self.opening)
+            raise TooManyOpening()
+        self.opening += 1
+        try:
+            return await asyncio.wait_for(self._open(name, room_jid, cmds), LOOKUP_TIMEOUT)
+        finally:
+            self.opening -= 1
+
+    async def _open(self, name: str, room_jid: str, cmds: list):
         handle = await asyncio.to_thread(pl.find_host, self.placement, name)
         if handle is None and not self.placement.dense:
             # every admission rule before a process is started: gateway/admission.py
@@ -176,6 +225,10 @@ async def _back_up(handle, give_up: float) -> None:
 
 def _refuse_all(cmds: list, condition: str, text: str) -> tuple:
     return tuple(eff for cmd in cmds for eff in refuse(cmd, condition, text))
+
+
+class TooManyOpening(Exception):
+    """MAX_OPENING hosts are being looked up already (answered resource-constraint)."""
 
 
 class StorageDown(Exception):

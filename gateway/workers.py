@@ -51,6 +51,9 @@ def shard_of(room_jid: str, workers: int) -> int:
 # Items waiting for a pipe's call in flight (a slow or restarting peer); more are refused,
 # so the gateway and its workers can't grow without bound behind one.
 MAX_QUEUED = 10_000
+# A call the peer doesn't answer (stuck, or Ray can't place it) is given up after this,
+# its items counted lost, so one stuck peer can't hold its pipe forever.
+CALL_TIMEOUT = 30.0
 
 
 class CallPipe:
@@ -86,7 +89,11 @@ class CallPipe:
                 batch, self.queue = self.queue, []
                 self._full = False
                 try:
-                    await self.send(batch)
+                    await asyncio.wait_for(_awaited(self.send(batch)), CALL_TIMEOUT)
+                except asyncio.TimeoutError:
+                    self.lost += len(batch)
+                    log.error("gateway.pipe_timeout pipe=%s lost=%d seconds=%.0f", self.what,
+                              len(batch), CALL_TIMEOUT)
                 except Exception as exc:    # the peer died: as a component restart, lose these
                     self.lost += len(batch)
                     log.error("gateway.pipe_failed pipe=%s lost=%d error=%s", self.what,
@@ -97,6 +104,10 @@ class CallPipe:
     async def idle(self) -> None:
         while self.busy:
             await asyncio.sleep(0.01)
+
+
+async def _awaited(call):
+    return await call
 
 
 class GatewayWorker:

@@ -232,3 +232,74 @@ def test_best_worker_drops_a_check_beyond_its_queue_limit(embedded_mongo, check_
                                                     PresenceOut))
         await host.deferred.close()
     asyncio.run(scenario())
+
+
+def test_checks_beyond_max_checks_are_refused_whatever_the_strategy(embedded_mongo,
+                                                                     check_service, monkeypatch):
+    """Without max_worker_queue_len (or another strategy) checks waited for a worker
+    without limit; past MAX_CHECKS in a host a join is refused resource-constraint."""
+    from actors import http_auth
+    monkeypatch.setattr(http_auth, "MAX_CHECKS", 1, raising=False)
+    host = auth_host(embedded_mongo, check_service, workers=1, strategy="round_robin")
+    room = f"r{uuid.uuid4().hex[:8]}@{DOMAIN}"
+
+    async def scenario():
+        await auth_room(host, room)
+        await host.handle(room, join(BOB, "Bob", password="slow"))
+        await until(lambda: len(check_service.requests) == 2)  # Bob's check is the one
+        await host.handle(room, join(CAROL, "Carol", password="good"))
+        [err] = stanzas(await host.deferred.push.next(), CAROL, ErrorOut)
+        assert err.error.condition == "resource-constraint"
+        check_service.release()
+        assert any(110 in p.codes for p in stanzas(await host.deferred.push.next(), BOB,
+                                                    PresenceOut))
+        await host.deferred.close()
+    asyncio.run(scenario())
+
+
+class _StuckGateway:
+    """A gateway actor that takes pushes and answers none (stuck), then one that does.
+    In-process: a Ray actor that stops answering can't be made on demand here."""
+
+    def __init__(self):
+        self.stuck = True
+        self.taken: list = []
+        outer = self
+
+        class _Emit:
+            def remote(self, room_jid, effects):
+                outer.taken.append(room_jid)
+                fut = asyncio.get_running_loop().create_future()
+                if not outer.stuck:
+                    fut.set_result(None)
+                return fut
+        self.emit = _Emit()
+
+
+def test_pushes_to_a_stuck_gateway_time_out_and_beyond_the_bound_are_dropped(
+        embedded_mongo, monkeypatch, caplog):
+    from actors import deferred, placement
+    monkeypatch.setattr(deferred, "PUSH_TIMEOUT", 0.3, raising=False)
+    monkeypatch.setattr(deferred, "MAX_PUSHES", 3, raising=False)
+    gateway = _StuckGateway()
+    monkeypatch.setattr(placement, "find_gateway", lambda namespace: gateway)
+    host = host_for(embedded_mongo, ServicePolicy(DOMAIN))
+    d = host.deferred
+    d.push = d._push_to_gateway
+    out = (Deliver((BOB,), MessageOut("Owner", id="x")),)
+
+    async def scenario():
+        pushes = [asyncio.ensure_future(d.push(f"r{n}@{DOMAIN}", out)) for n in range(5)]
+        await asyncio.sleep(0)
+        waiting = d.pushing
+        await asyncio.wait_for(asyncio.gather(*pushes), 20)
+        gateway.stuck = False
+        await asyncio.wait_for(d.push(f"after@{DOMAIN}", out), 20)
+        return waiting
+
+    with caplog.at_level(logging.ERROR, "raymuc.deferred"):
+        waiting = asyncio.run(scenario())
+    assert waiting == 3 and d.pushing == 0 and d.dropped == 5      # 3 timed out, 2 refused
+    assert gateway.taken == ["r0@" + DOMAIN, "r1@" + DOMAIN, "r2@" + DOMAIN, "after@" + DOMAIN]
+    assert sum("push.dropped" in r.getMessage() for r in caplog.records) == 1
+    assert sum("push.timeout" in r.getMessage() for r in caplog.records) == 3

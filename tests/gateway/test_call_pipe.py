@@ -90,3 +90,30 @@ def test_a_pipe_behind_a_call_that_never_ends_is_bounded(caplog):
     assert accepted == [True] * 100 + [False] * 50
     assert sum("gateway.pipe_full" in r.getMessage() for r in caplog.records) == 1
     assert workers.MAX_QUEUED >= 1000               # the default leaves room for bursts
+
+
+def test_a_call_that_never_ends_is_given_up_and_the_pipe_goes_on(monkeypatch, caplog):
+    """A stuck peer (a worker Ray can't place, a gateway that doesn't answer) costs the
+    items of its call after CALL_TIMEOUT; the pipe does not stay busy forever."""
+    import logging
+    from gateway import workers
+    monkeypatch.setattr(workers, "CALL_TIMEOUT", 0.3, raising=False)
+    sent: list[list] = []
+
+    async def scenario():
+        async def send(batch):
+            sent.append(batch)
+            if len(sent) == 1:
+                await asyncio.Event().wait()         # never answered
+
+        pipe = CallPipe(send, "t")
+        pipe.put(1)
+        await asyncio.sleep(0)
+        pipe.put(2)
+        await asyncio.wait_for(pipe.idle(), 10)
+        return pipe.lost
+
+    with caplog.at_level(logging.ERROR, "raymuc.gateway"):
+        lost = asyncio.run(scenario())
+    assert sent == [[1], [2]] and lost == 1
+    assert sum("gateway.pipe_timeout" in r.getMessage() for r in caplog.records) == 1
