@@ -69,7 +69,8 @@ class RoomHost(LifecycleMethods):   # deep_hibernate, stop_room, whoami: actors/
     @property
     def store(self) -> RoomStore:
         if self._store is None:
-            self._store = RoomStore.from_uri(self.settings.mongo_uri, self.settings.database)
+            self._store = RoomStore.from_uri(self.settings.mongo_uri, self.settings.database,
+                                             cached_rooms=self.settings.room_capacity)
         return self._store
 
     # the mailbox ---------------------------------------------------------------

@@ -34,7 +34,7 @@ class GatewayActor:
         from gateway.stanza_size import DEFAULT_MAX_STANZA
         from persistence.store import RoomStore
         s = self.spec
-        store = RoomStore.from_uri(s["mongo_uri"])
+        store = RoomStore.from_uri(s["mongo_uri"], cached_rooms=0)   # it only reads
         self.gateway = Gateway(s["domains"], s["host"], s["port"], s["secret"], s["placement"],
                                s["settings"], store, access=s["access"],
                                max_stanza=s.get("max_stanza", DEFAULT_MAX_STANZA))

@@ -122,7 +122,7 @@ class GatewayWorker:
         from persistence.store import RoomStore
         self.index = index
         self.renderer = Renderer(spec.get("max_stanza", DEFAULT_MAX_STANZA))
-        store = RoomStore.from_uri(spec["mongo_uri"])
+        store = RoomStore.from_uri(spec["mongo_uri"], cached_rooms=0)   # it only reads
         self.router = RoomRouter(spec["placement"], spec["settings"], store, self._reply)
         from actors.placement import HOT_CALL_OPTIONS
         write = gateway.write.options(**HOT_CALL_OPTIONS)

@@ -4,6 +4,11 @@ Every save names the version it produces; the write only lands if the stored ver
 exactly one less (or the room is absent and the version is 1). Two writers racing from
 the same base therefore cannot both win, and a stale writer can never overwrite a newer
 state: it gets StaleWrite and must reload.
+
+A room's affiliations, registered nicks and reasons are stored one document per JID
+beside the room document, and a save writes only those that changed
+(persistence/entries.py). Rooms stored with the lists inside their document (before
+that) load as they are and are converted by their next save.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from pymongo.errors import (
 )
 from pymongo.uri_parser import parse_uri
 
+from persistence import entries as lists
 from persistence.records import RoomRecord
 
 log = logging.getLogger(__name__)
@@ -36,6 +42,8 @@ _UNAVAILABLE = (ConnectionFailure, ExecutionTimeout, WTimeoutError, WriteConcern
 # (a bad query, a document too large) is a bug and is raised as it is.
 TRANSIENT_CODES = frozenset({6, 7, 50, 64, 89, 91, 189, 262, 9001, 10107, 11600, 11602,
                              13435, 13436})
+# a load reads the room document, then its entries: read again while saves land in between
+_LOAD_ATTEMPTS = 5
 
 
 def transient(exc: BaseException) -> bool:
@@ -45,6 +53,10 @@ def transient(exc: BaseException) -> bool:
     if isinstance(exc, OperationFailure):
         return exc.code in TRANSIENT_CODES or exc.has_error_label("RetryableWriteError")
     return False
+
+
+def _without_pending(doc: dict) -> dict:
+    return {key: value for key, value in doc.items() if key != "pending"}
 
 
 class StaleWrite(Exception):
@@ -85,13 +97,18 @@ def _available(operation: str, jid: str | None = None) -> Iterator[None]:
 class RoomStore:
     """Rooms collection access. Thread-safe to the extent MongoClient is (it is)."""
 
-    def __init__(self, client: MongoClient, database: str = "raymuc", collection: str = "rooms"):
+    def __init__(self, client: MongoClient, database: str = "raymuc", collection: str = "rooms",
+                 cached_rooms: int = 1000):
         self._client = client
         self._rooms = client[database][collection]
+        self._entries = client[database][f"{collection}_entries"]
+        # what each room's entries were at its last load or save: a save writes the difference
+        self._known = lists.EntryCache(cached_rooms)
         self._indexed = False
 
     @classmethod
-    def from_uri(cls, uri: str, database: str = "raymuc", timeout_ms: int = 5000) -> RoomStore:
+    def from_uri(cls, uri: str, database: str = "raymuc", timeout_ms: int = 5000,
+                 cached_rooms: int = 1000) -> RoomStore:
         """Build a store; no network traffic happens until the first operation."""
         options: dict[str, object] = {
             "serverSelectionTimeoutMS": timeout_ms,
@@ -109,54 +126,113 @@ class RoomStore:
             # selects a server again: 10 s by default, 2 s here, so a save retried after a
             # failover lands within the host's patience (measured: 10.0 s -> 1.0 s).
             options["heartbeatFrequencyMS"] = 2000
-        return cls(MongoClient(uri, **options), database=database)
+        return cls(MongoClient(uri, **options), database=database, cached_rooms=cached_rooms)
 
     def ensure_indexes(self) -> None:
         # (muc_host, _id) serves both per-service counts and the keyset pages of list_jids.
         with _available("ensure_indexes"):
             self._rooms.create_index([("muc_host", ASCENDING), ("_id", ASCENDING)])
+            lists.ensure_index(self._entries)
         self._indexed = True
 
     def load(self, jid: str) -> RoomRecord | None:
+        if not self._indexed:
+            self.ensure_indexes()
         with _available("load", jid):
-            doc = self._rooms.find_one({"_id": jid})
-        return None if doc is None else RoomRecord.from_document(doc)
+            for _ in range(_LOAD_ATTEMPTS):
+                doc = self._rooms.find_one({"_id": jid})
+                if doc is None:
+                    return None
+                if "entries" not in doc:    # the lists inside: stored before entries existed
+                    self._known.forget(jid)
+                    return RoomRecord.from_document(doc)
+                if "pending" in doc:        # a save stopped after its commit: finish it
+                    log.warning("store.entries_repaired jid=%s version=%s", jid, doc["version"])
+                    self._finish(jid, doc["version"], doc["pending"])
+                    del doc["pending"]
+                found = lists.read(self._entries, jid)
+                again = self._rooms.find_one({"_id": jid}, {"version": 1})
+                if again is not None and again["version"] == doc["version"]:
+                    return self._loaded(doc, found)
+        raise StoreUnavailable(f"load of {jid}: it changed under {_LOAD_ATTEMPTS} reads in a row")
+
+    def _loaded(self, doc: dict, found: lists.Entries) -> RoomRecord:
+        total = lists.digest(found)
+        if doc["entries"] != lists.summary(found, total):
+            # not repairable from here: say so, and go on with what is stored
+            log.error("store.entries_mismatch jid=%s version=%s stored=%s found=%s", doc["_id"],
+                      doc["version"], doc["entries"], lists.summary(found, total))
+        record = lists.join(doc, found)
+        self._known.put(record.jid, record.version, found, total)
+        return record
+
+    def _finish(self, jid: str, version: int, delta: dict) -> None:
+        lists.apply(self._entries, jid, version, delta)
+        self._rooms.update_one({"_id": jid, "version": version}, {"$unset": {"pending": ""}})
 
     def save(self, record: RoomRecord) -> None:
         """Store `record` iff it is the direct successor of the stored version."""
         if not self._indexed:
             self.ensure_indexes()
-        doc = record.to_document()
+        doc, found, moved = lists.split(record)
+        base = self._known.get(record.jid, record.version - 1)
+        if base is None:    # unknown or converted from the old layout: write every entry
+            total = lists.digest(found)
+            changed, dropped = list(found), []
+        else:
+            changed, dropped, total = lists.delta(base[0], found, base[1])
+        doc.update(moved=moved, entries=lists.summary(found, total))
+        delta = lists.pending(found, changed, dropped, reset=base is None)
+        if changed or dropped or base is None:
+            doc["pending"] = delta
         with _available("save", record.jid):
-            if record.version == 1:
-                try:
-                    self._rooms.insert_one(doc)
-                    return
-                except DuplicateKeyError:
-                    pass
-            else:
-                result = self._rooms.replace_one(
-                    {"_id": record.jid, "version": record.version - 1}, doc
-                )
-                if result.matched_count == 1:
-                    return
+            if self._commit(record, doc):
+                if "pending" in doc:
+                    self._finish(record.jid, record.version, delta)
+                self._known.put(record.jid, record.version, found, total)
+                return
             current = self._rooms.find_one({"_id": record.jid})
-            if current == doc:
+            if current is not None and _without_pending(current) == _without_pending(doc):
                 # This very state is stored: an earlier attempt landed but its answer was
                 # lost (a timeout while the server was slow or frozen). Success, not stale:
-                # else the caller refuses a change that did take effect.
+                # else the caller refuses a change that did take effect. The digest in
+                # `entries` tells this state's entries from another writer's.
+                if "pending" in current:
+                    self._finish(record.jid, record.version, current["pending"])
+                self._known.put(record.jid, record.version, found, total)
                 return
             stored = None if current is None else current.get("version")
         log.info("store.stale_write jid=%s attempted=%d stored=%s", record.jid, record.version, stored)
         raise StaleWrite(record.jid, record.version, stored)
+
+    def _commit(self, record: RoomRecord, doc: dict) -> bool:
+        """The versioned write of the room document; False if another version is stored."""
+        if record.version == 1:
+            try:
+                self._rooms.insert_one(doc)
+                return True
+            except DuplicateKeyError:
+                return False
+        result = self._rooms.replace_one({"_id": record.jid, "version": record.version - 1}, doc)
+        return result.matched_count == 1
 
     def delete(self, jid: str, version: int | None = None) -> bool:
         """Delete a room; with `version`, only if that is the stored version. True if deleted."""
         query: dict[str, object] = {"_id": jid}
         if version is not None:
             query["version"] = version
+        self._known.forget(jid)
         with _available("delete", jid):
-            return self._rooms.delete_one(query).deleted_count == 1
+            if self._rooms.delete_one(query).deleted_count != 1:
+                return False
+        try:
+            with _available("delete", jid):
+                self._entries.delete_many({"room": jid})
+        except StoreUnavailable:
+            # the room is gone; its entries are removed by the first save of a room of
+            # that name (a save without a known base rewrites them all)
+            log.warning("store.entries_left jid=%s", jid)
+        return True
 
     def list_jids(self, muc_host: str | None = None, batch_size: int = 500) -> Iterator[str]:
         """Yield room JIDs in _id order, fetched in pages of `batch_size`.

@@ -1,17 +1,13 @@
 """How much a room keeps per bare JID: each affiliation list, the registered nicks, and
 all of them (with the reasons of affiliations) in bytes.
 
-A room is stored as one MongoDB document (persistence/records.py), which MongoDB refuses
-past 16 MiB; from then on every change of the room would fail to save. These caps keep
-the document well below that whatever strangers submit, and far above any legitimate
-room. MongooseIM has no such options, so they are constants here, not [modules.mod_muc]
-settings. Only growth is refused: a room already past a cap (restored from older data)
-can still shrink.
-
-Each change of these lists still rewrites the whole room document (persistence/store.py
-saves a room with one versioned replace): at the caps, up to about 9 MB a change. Storing
-the entries one small document each, in a collection of their own, would end that; the
-caps make it bounded meanwhile."""
+The lists are stored one small document per JID (persistence/entries.py), and one
+change writes only the JIDs it changes. These caps still bound what strangers can make a
+room keep, load and hold in memory, and the one save that writes every entry (a room's
+first, or its first after conversion from the older one-document layout, which MongoDB
+refused past 16 MiB) - far above any legitimate room. MongooseIM has no such options, so
+they are constants here, not [modules.mod_muc] settings. Only growth is refused: a room
+already past a cap (restored from older data) can still shrink."""
 from __future__ import annotations
 
 from collections.abc import Mapping

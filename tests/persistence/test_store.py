@@ -5,6 +5,7 @@ import socket
 import threading
 from dataclasses import replace
 
+import bson
 import pytest
 
 from persistence.records import RoomRecord
@@ -215,6 +216,9 @@ def test_a_room_at_every_cap_of_what_it_stores_saves_and_loads(room_store: RoomS
                   extra={"nicks": nicks, "affiliation_reasons": reasons, "secret": "s" * 36})
     room_store.save(record)
     assert room_store.load(ROOM) == record
+    # the lists are entries of their own: the room document stays the size of its config
+    document = room_store._rooms.find_one({"_id": ROOM})
+    assert len(bson.encode(document)) < 4096
 
 
 def test_saving_the_state_that_is_already_stored_succeeds(room_store: RoomStore) -> None:
