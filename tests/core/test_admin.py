@@ -253,3 +253,18 @@ def test_kicks_change_nothing_persistent():
     d.join(BOB, "Bob")
     out = aset(d, OWNER, I(role="none", nick="Bob"))
     assert not any(isinstance(e, Persist) for e in out)
+
+
+def test_a_batch_naming_one_occupant_twice_is_refused_and_changes_nothing():
+    # found by the fuzzer: admin then member in one request broadcast moderator presences
+    # (real JIDs of a semi-anonymous room) to someone who ends a participant
+    d = Driver()
+    d.join(BOB, "Bob")
+    d.join(CAROL, "Carol")
+    out = aset(d, OWNER, I(affiliation="admin", jid="bob@localhost"),
+               I(affiliation="member", jid="bob@localhost"))
+    assert errors(out, OWNER) == ["bad-request"] and presences(out, BOB) == []
+    out = aset(d, OWNER, I(role="moderator", nick="Bob"), I(affiliation="none", jid=BOB))
+    assert errors(out, OWNER) == ["bad-request"] and role(d, "Bob") is Role.PARTICIPANT
+    assert ok(aset(d, OWNER, I(role="moderator", nick="Bob"), I(role="visitor", nick="Carol")),
+              OWNER)
