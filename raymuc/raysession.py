@@ -534,6 +534,10 @@ def _apply_driver_env(session: RaySession) -> None:
     _reset_ray_auth_cache()
 
 
+# The Ray temp dir of the node whose raylet a driver attaches to (docs/sre.md).
+NODE_TEMP_DIR_ENV = "RAYMUC_RAY_NODE_TEMP_DIR"
+
+
 def connect(session: RaySession, namespace: str | None = None, log_to_driver: bool = False, **init_kwargs: Any):
     """ray.init() this process as a driver of the session's cluster; returns Ray's context."""
     import ray
@@ -548,6 +552,10 @@ def connect(session: RaySession, namespace: str | None = None, log_to_driver: bo
     _apply_driver_env(session)
     if session.node_ip is not None:
         init_kwargs.setdefault("_node_ip_address", session.node_ip)
+    if os.environ.get(NODE_TEMP_DIR_ENV):
+        # several raylets on one address (one machine, tests): attach to this one, not
+        # to the head Ray prefers, so that the driver does not share the head's fate
+        init_kwargs.setdefault("_temp_dir", os.environ[NODE_TEMP_DIR_ENV])
     context = ray.init(address=session.gcs_address, namespace=namespace, log_to_driver=log_to_driver, **init_kwargs)
     log.info("ray.driver.connected gcs=%s namespace=%s", session.gcs_address, namespace)
     return context

@@ -43,11 +43,12 @@ else
     note "installed: $(dpkg-query -W -f='${Version}' prosody)"
 fi
 
-step "Installing the demo's and real-client tests' tools: openssl, profanity, tmux"
+step "Installing the demo's and tests' tools: openssl, profanity, tmux, redis-server"
 # openssl makes the demo's TLS certificate; tests/e2e/test_demo_clients.py drives
 # profanity (Debian's terminal XMPP client) under tmux against `raymuc demo`.
+# redis-server is the GCS's external storage in tests/e2e/test_head_loss.py (never a service).
 missing=""
-for pkg in openssl profanity tmux; do
+for pkg in openssl profanity tmux redis-server; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $pkg"
 done
 if [ -z "$missing" ]; then
