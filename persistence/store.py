@@ -115,7 +115,15 @@ class RoomStore:
         # (muc_host, _id) serves both per-service counts and the keyset pages of list_jids.
         with _available("ensure_indexes"):
             self._rooms.create_index([("muc_host", ASCENDING), ("_id", ASCENDING)])
+            # the public room list's pages (persistence/listing.py)
+            self._rooms.create_index([("muc_host", ASCENDING), ("config.public", ASCENDING),
+                                      ("_id", ASCENDING)])
         self._indexed = True
+
+    @property
+    def collection(self):
+        """The rooms collection, for read-only queries beside this class (listing.py)."""
+        return self._rooms
 
     def load(self, jid: str) -> RoomRecord | None:
         with _available("load", jid):
