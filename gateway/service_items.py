@@ -40,11 +40,13 @@ class Refusal:
 
 class ServiceItems:
     def __init__(self, store, namespace: str, limit: int | None,
-                 reads: ListingReads | None = None):
+                 reads: ListingReads | None = None, directory=None):
         self.listing = RoomListing(store)
         self.namespace = namespace
         self.limit = limit
         self.reads = reads or ListingReads()
+        # domain -> the live rooms (RoomInfo); the supervisor's directory unless given
+        self.directory = directory or self._ask_directory
 
     async def answer(self, cmd, domain: str, admin: bool) -> DiscoItemsResult | Refusal:
         req = cmd.page
@@ -83,7 +85,8 @@ class ServiceItems:
                                                       cursor.before))
         stored_count = await reads.read(domain, ("count", admin),
                                         lambda: listing.count(domain, admin))
-        count = stored_count + len(owned.rooms) + temporary_listed(live, admin)
+        unlisted = await self._unlisted(domain, admin, owned, live)
+        count = stored_count + len(owned.rooms) + temporary_listed(live, admin) - len(unlisted)
         candidates = page_items(StoredPage(rooms, len(rooms) >= fetch), owned, live, cursor,
                                 admin, size + 1)
         more = len(candidates) > size
@@ -101,7 +104,8 @@ class ServiceItems:
         elif cursor.after is None and cursor.before is None:
             index = 0
         else:
-            index = await self._position(domain, admin, items[0][0], owned, live)
+            index = await self._position(domain, admin, items[0][0], owned, live) - \
+                sum(1 for jid in unlisted if jid < items[0][0])
         return DiscoItemsResult(items, page=ResultSetPage(count, items[0][0], index,
                                                           items[-1][0]))
 
@@ -112,9 +116,21 @@ class ServiceItems:
         for info in live:
             if info.jid == jid:
                 return not info.locked and (info.public or admin)
-        stored = await self.reads.read(domain, ("stored", jid),
+        stored = await self.reads.read(domain, ("stored", (jid,)),
                                        lambda: self.listing.stored(domain, [jid]))
         return jid in stored and (admin or stored[jid].public)
+
+    async def _unlisted(self, domain, admin, owned: StoredPage, live) -> set[str]:
+        """Stored rooms the stored count includes that the list leaves out: running
+        persistent rooms now locked or hidden (a point lookup of those few)."""
+        mine = {room.jid for room in owned.rooms}
+        jids = tuple(sorted(info.jid for info in live if info.persistent and (
+            info.locked or not (info.public or admin or info.jid in mine))))
+        if not jids:
+            return set()
+        stored = await self.reads.read(domain, ("stored", jids),
+                                       lambda: self.listing.stored(domain, list(jids)))
+        return {jid for jid, room in stored.items() if admin or room.public or jid in mine}
 
     async def _position(self, domain, admin, jid, owned: StoredPage, live) -> int:
         below = await self.reads.read(domain, ("below", admin, jid),
@@ -136,7 +152,7 @@ class ServiceItems:
         """The supervisor's live rooms of `domain`, one call shared by concurrent
         requests; () when it can't be asked (stored rooms are still listed)."""
         try:
-            return await self.reads.shared(domain, "live", lambda: self._ask_directory(domain))
+            return await self.reads.shared(domain, "live", lambda: self.directory(domain))
         except Exception as exc:
             log.warning("service.directory_unavailable domain=%s error=%s", domain,
                         type(exc).__name__)
