@@ -19,8 +19,10 @@ from typing import Awaitable, Callable, Hashable
 
 log = logging.getLogger("raymuc.listing_reads")
 
-WORKERS = 2
-WAITING = 6
+# One scan at a time: the database also serves every room load and save, and an
+# embedded SecantusDB spends ~1 s per page of 50 over 50,000 rooms (bench/disco_load.py).
+WORKERS = 1
+WAITING = 4
 TTL = 3.0
 ENTRIES = 1024
 
