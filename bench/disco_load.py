@@ -187,6 +187,8 @@ def run_bench(n_rooms: int, concurrency: int, n_joins: int, modes: list[str]) ->
                 owner.send_raw(f"<iq type='set' to='{live_room}' id='cfg'><query xmlns='{NS_MUC}"
                                "#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>")
                 await owner.wait_for_stanza(lambda s: s.name == "iq" and s["id"] == "cfg")
+                # warm-up, not measured: the first joins start the dense room hosts (~1 s each)
+                await asyncio.to_thread(phase, port, "idle", concurrency, 40, live_room, jids)
                 out = {}
                 for mode in modes:
                     out[mode] = await asyncio.to_thread(phase, port, mode, concurrency, n_joins,
