@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import uuid
 from types import SimpleNamespace
 from xml.etree import ElementTree as ET
 
@@ -32,10 +31,11 @@ class Link:
     def __init__(self):
         self.boundjid = SimpleNamespace(bare=D)
         self.sent: list[ET.Element] = []
+        self.sizes: list[int] = []
 
     def send_out(self, data: str) -> None:
         self.sent.append(ET.fromstring(data))
-        self.sizes = getattr(self, "sizes", []) + [len(data.encode())]
+        self.sizes.append(len(data.encode()))
 
 
 def responder(store, live=(), limit=None) -> ServiceResponder:
