@@ -11,7 +11,7 @@ import logging
 from dataclasses import replace
 from xml.etree import ElementTree as ET
 
-from actors.core.commands import ProbeOccupants
+from actors.core.commands import OwnerSet, ProbeOccupants
 from gateway.announce import online_rooms
 from gateway.component import MucComponent
 from gateway.parse import parse_stanza
@@ -75,6 +75,8 @@ class Gateway:
         if not self.service.may_use(parsed.command, parsed.room.partition("@")[2]):
             self.send_effects(parsed.room, self.service.forbidden(parsed.command))
             return
+        if isinstance(cmd, OwnerSet):   # may change or remove a listed room
+            self.service.items.reads.touch(parsed.room.partition("@")[2])
         (self.workers or self.router).submit(parsed.room, parsed.command)
 
     def _on_online(self, comp: MucComponent) -> None:

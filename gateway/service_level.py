@@ -4,18 +4,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from actors.core.effects import (
-    Deliver, DiscoInfoResult, DiscoItemsResult, ErrorOut, IqResult, ResultSetPage,
-)
+from actors.core.effects import Deliver, DiscoInfoResult, ErrorOut, IqResult
 from actors.core.errors import XmppError
 from actors.core.replies import refuse
-from actors.records import to_snapshot
-from actors.supervisor import find_supervisor
 from gateway import parse as p
-from gateway.paging import UnknownItem, page_of
-from gateway.render import disco_item, render
-from gateway.xml import escape_text
-from gateway.room_list import Stored, room_list
+from gateway.service_items import Refusal, ServiceItems
 
 log = logging.getLogger("raymuc.service_level")
 
@@ -29,8 +22,6 @@ SERVICE_FEATURES = (
     "http://jabber.org/protocol/muc#self-ping-optimization",
     "http://jabber.org/protocol/rsm",
 )
-_MAX_LISTED = 1000
-_DIRECTORY_TIMEOUT = 5.0
 
 
 class ServiceResponder:
@@ -40,6 +31,8 @@ class ServiceResponder:
         self.router = router
         self.rules, self.access_rule, self.admin_rule = access or (None, "all", "none")
         self.settings = settings
+        self._tasks: set = set()
+        self.items = ServiceItems(store, router.placement.namespace, renderer.limit)
 
     def may_use(self, cmd, domain: str | None = None) -> bool:
         """mod_muc `access`, checked for the served host behind the MUC `domain`."""
@@ -71,7 +64,9 @@ class ServiceResponder:
             result = DiscoInfoResult((("conference", "text", "Chatrooms"),), SERVICE_FEATURES)
             self._reply(comp, domain, cmd, result)
         elif isinstance(cmd, p.ServiceDiscoItems):
-            asyncio.get_running_loop().create_task(self._items(comp, domain, cmd))
+            task = asyncio.get_running_loop().create_task(self._items(comp, domain, cmd))
+            self._tasks.add(task)           # asyncio keeps tasks weakly
+            task.add_done_callback(self._tasks.discard)
         elif isinstance(cmd, p.ServicePing):
             self._reply(comp, domain, cmd, None)
         elif isinstance(cmd, p.ServiceMessage):
@@ -95,58 +90,12 @@ class ServiceResponder:
         if cmd.node:
             self.send(comp, domain, service_refuse(cmd, "item-not-found", "No such node"))
             return
-        bare = cmd.sender.split("/", 1)[0]
-        live = await self._live_rooms(domain)
-        try:
-            stored = await asyncio.to_thread(self._stored_rooms, domain)
-        except Exception:
-            log.exception("service.items_failed domain=%s", domain)
-            self.send(comp, domain, service_refuse(cmd, "service-unavailable",
-                                                   "Room storage is unavailable"))
-            return
-        items = room_list(live, stored, bare, self.is_admin(bare, domain))
-        try:
-            page, where = page_of(items, cmd.page, _MAX_LISTED,
-                                  self._page_budget(cmd, domain, items),
-                                  lambda item: len(disco_item(item).encode()))
-        except UnknownItem as unknown:
-            self.send(comp, domain, service_refuse(cmd, "item-not-found",
-                                                   f"No room {unknown} in the list"))
-            return
-        self._reply(comp, domain, cmd, DiscoItemsResult(page, page=where))
-
-    def _page_budget(self, cmd, domain: str, items) -> int | None:
-        """Bytes a page's items may take: the limit less the answer around them (its
-        <set/> names the first and last item, at most the longest JID each)."""
-        if self.renderer.limit is None:
-            return None
-        empty = IqResult(cmd.id, None, DiscoItemsResult((), page=ResultSetPage(
-            len(items), "", len(items), "")))
-        longest = max((len(escape_text(jid).encode()) for jid, _, _ in items), default=0)
-        return self.renderer.limit - len(render(empty, cmd.sender, domain).encode()) - 2 * longest
-
-    async def _live_rooms(self, domain: str) -> tuple:
-        """The supervisor's live room directory for `domain`; () when it can't be
-        asked (no supervisor running, or a timeout): the stored rooms are still listed."""
-        try:
-            handle = await asyncio.to_thread(find_supervisor, self.router.placement.namespace)
-            if handle is None:
-                return ()
-            return tuple(await asyncio.wait_for(_awaited(handle.list_rooms.remote(domain)),
-                                                _DIRECTORY_TIMEOUT))
-        except Exception as exc:
-            log.warning("service.directory_unavailable domain=%s error=%s", domain,
-                        type(exc).__name__)
-            return ()
-
-    def _stored_rooms(self, domain: str) -> list[Stored]:
-        rooms = []
-        for jid in self.store.list_jids(domain):
-            rec = self.store.load(jid)
-            if rec is not None:
-                snap = to_snapshot(rec)
-                rooms.append(Stored(jid, snap.config, snap.affiliations))
-        return rooms
+        answer = await self.items.answer(cmd, domain, self.is_admin(cmd.sender.split("/", 1)[0],
+                                                                    domain))
+        if isinstance(answer, Refusal):
+            self.send(comp, domain, service_refuse(cmd, answer.condition, answer.text))
+        else:
+            self._reply(comp, domain, cmd, answer)
 
     def _reply(self, comp, domain: str, cmd, payload) -> None:
         self.send(comp, domain, (Deliver((cmd.sender,), IqResult(cmd.id, None, payload)),))
@@ -173,6 +122,3 @@ def service_refuse(cmd, condition: str, text: str = "") -> tuple:
         return (Deliver((cmd.sender,), ErrorOut("iq", cmd.id, error, None)),)
     return refuse(cmd, condition, text)
 
-
-async def _awaited(ref):
-    return await ref

@@ -133,7 +133,21 @@ class RoomStore:
         with _available("ensure_indexes"):
             self._rooms.create_index([("muc_host", ASCENDING), ("_id", ASCENDING)])
             lists.ensure_index(self._entries)
+            self._entries.create_index([("jid", ASCENDING), ("a", ASCENDING)])  # rooms one owns
+            # the public room list's pages (persistence/listing.py)
+            self._rooms.create_index([("muc_host", ASCENDING), ("config.public", ASCENDING),
+                                      ("_id", ASCENDING)])
         self._indexed = True
+
+    @property
+    def entries_collection(self):
+        """The per-JID entries (persistence/entries.py), for read-only queries (listing.py)."""
+        return self._entries
+
+    @property
+    def collection(self):
+        """The rooms collection, for read-only queries beside this class (listing.py)."""
+        return self._rooms
 
     def load(self, jid: str) -> RoomRecord | None:
         if not self._indexed:

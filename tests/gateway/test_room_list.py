@@ -1,39 +1,51 @@
-"""The service's room list from the live directory and storage (XEP-0045 §6.3)."""
+"""One page of the service's room list from storage's page and the live directory
+(XEP-0045 §6.3), pure."""
 from __future__ import annotations
 
 from actors.directory import RoomInfo
-from gateway.room_list import Stored, room_list
+from gateway.room_list import Cursor, StoredPage, extra_reads, page_items, temporary_listed
+from persistence.listing import Listed
 
 D = "conference.localhost"
-ME = "me@localhost"
+NONE = StoredPage((), False)
 
 
-def stored(local: str, public: bool = True, title: str = "", owners: tuple = ()) -> Stored:
-    return Stored(f"{local}@{D}", {"public": public, "title": title},
-                  {o: "owner" for o in owners})
+def stored(*locals_: str, full: bool = False, public: bool = True) -> StoredPage:
+    return StoredPage(tuple(Listed(f"{x}@{D}", x.upper() if x != "a" else "", public)
+                            for x in locals_), full)
 
 
 def jids(items) -> list[str]:
     return [jid.split("@")[0] for jid, _, _ in items]
 
 
-def test_public_live_and_stored_rooms_sorted_with_names():
-    live = [RoomInfo(f"b@{D}", "Bee", True), RoomInfo(f"a@{D}", "", True)]
-    items = room_list(live, [stored("c", title="Sea")], ME, admin=False)
+def test_public_stored_and_live_rooms_sorted_with_names():
+    live = [RoomInfo(f"b@{D}", "Bee", True), RoomInfo(f"c@{D}", "Sea", True, persistent=True)]
+    items = page_items(stored("a", "c"), NONE, live, Cursor(), admin=False, limit=10)
     assert items == [(f"a@{D}", "a", None), (f"b@{D}", "Bee", None), (f"c@{D}", "Sea", None)]
 
 
-def test_hidden_rooms_to_admins_and_stored_owners_only():
-    live = [RoomInfo(f"tmp@{D}", "", False)]
-    rooms = [stored("mine", public=False, owners=(ME,)), stored("theirs", public=False)]
-    assert jids(room_list(live, rooms, ME, admin=False)) == ["mine"]
-    assert jids(room_list(live, rooms, ME, admin=True)) == ["mine", "theirs", "tmp"]
+def test_hidden_live_rooms_to_admins_and_owners_only_and_locked_never():
+    live = [RoomInfo(f"tmp@{D}", "", False), RoomInfo(f"mine@{D}", "", False, persistent=True),
+            RoomInfo(f"new@{D}", "", True, locked=True)]
+    owned = stored("mine", public=False)
+    assert jids(page_items(NONE, owned, live, Cursor(), False, 10)) == ["mine"]
+    assert jids(page_items(stored("new"), NONE, live, Cursor(), True, 10)) == ["mine", "tmp"]
 
 
-def test_live_state_wins_over_storage_and_locked_rooms_are_left_out():
-    live = [RoomInfo(f"r@{D}", "New title", False), RoomInfo(f"new@{D}", "", True, locked=True)]
-    items = room_list(live, [stored("r", public=True, title="Old")], ME, admin=False)
-    assert items == []
-    items = room_list(live, [stored("r", public=True, title="Old", owners=(ME,))], ME, admin=False)
-    assert items == [(f"r@{D}", "New title", None)]
-    assert jids(room_list(live, [], ME, admin=True)) == ["r"]
+def test_a_full_storage_read_bounds_the_page_and_the_cursor_its_start():
+    live = [RoomInfo(f"z@{D}", "", True), RoomInfo(f"b@{D}", "", True, locked=True)]
+    # storage stopped at c: z may come after rooms not read yet, so it waits its turn
+    assert jids(page_items(stored("b", "c", full=True), NONE, live, Cursor(), False, 5)) == ["c"]
+    assert jids(page_items(stored("c", "d"), NONE, live, Cursor(after=f"b@{D}"), False, 5)) == \
+        ["c", "d", "z"]
+    backwards = page_items(stored("c", "d", full=True), NONE, live, Cursor(before=""), False, 2)
+    assert jids(backwards) == ["d", "z"]
+    assert extra_reads(live, Cursor(after=f"a@{D}")) == 1
+
+
+def test_temporary_rooms_counted_below_a_room():
+    live = [RoomInfo(f"a@{D}", "", True), RoomInfo(f"p@{D}", "", True, persistent=True),
+            RoomInfo(f"h@{D}", "", False), RoomInfo(f"z@{D}", "", True)]
+    assert temporary_listed(live, admin=False) == 2
+    assert temporary_listed(live, admin=True, below=f"q@{D}") == 2
